@@ -1,0 +1,1 @@
+"""Tests for the models package (unittest discovery needs this file to import models.tests)."""
