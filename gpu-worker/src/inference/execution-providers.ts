@@ -1,0 +1,15 @@
+/**
+ * Which onnxruntime execution providers to try, in order. `auto` prefers the fastest hardware
+ * the machine has; a named provider is a requirement: if it fails to load the session fails,
+ * and the worker never reports ready (no silent CPU fallback when a GPU was demanded).
+ */
+import type { ExecutionProvider } from '../config.js';
+
+export function providerCandidates(requested: 'auto' | ExecutionProvider): ExecutionProvider[] {
+  return requested === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [requested];
+}
+
+/** onnxruntime-node options for one provider (ORT's own names for them). */
+export function providerOption(provider: ExecutionProvider): string {
+  return provider;
+}

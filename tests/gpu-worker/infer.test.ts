@@ -1,0 +1,125 @@
+/**
+ * POST /v1/infer against a real worker: shapes, values against a direct onnxruntime run of the
+ * same model, batching under concurrency, health, readiness and metrics.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelManifest } from '../../shared/model-manifest.js';
+import { grayToNormalizedNchw, normalizationTables, probabilityToByte } from '../../gpu-worker/src/inference/normalize.js';
+import { infer, metricValue, scrapeMetrics, SIZE, startHarness, testSlice, type Harness } from './worker-harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ BSNET_MAX_BATCH: '8', BSNET_MAX_QUEUE_DELAY_MS: '40' });
+});
+afterAll(() => h.stop());
+
+/** The reference: the same model run directly in this process, no worker in between. */
+async function directRun(slices: Uint8Array[]): Promise<Uint8Array[]> {
+  const manifest = ModelManifest.parse(JSON.parse(await readFile(h.manifestPath, 'utf8')));
+  const session = await ort.InferenceSession.create(await readFile(join(dirname(h.manifestPath), manifest.file)), { executionProviders: ['cpu'] });
+  const pixels = SIZE * SIZE;
+  const gray = new Uint8Array(slices.length * pixels);
+  slices.forEach((s, i) => gray.set(s, i * pixels));
+  const input = new Float32Array(slices.length * 3 * pixels);
+  grayToNormalizedNchw(gray, slices.length, pixels, normalizationTables(manifest.normalization), input);
+  const out = await session.run({ image: new ort.Tensor('float32', input, [slices.length, 3, SIZE, SIZE]) });
+  const bytes = new Uint8Array(slices.length * pixels);
+  probabilityToByte(out.prob!.data as Float32Array, bytes);
+  await session.release();
+  return slices.map((_, i) => bytes.subarray(i * pixels, (i + 1) * pixels));
+}
+
+describe('gpu-worker /v1/infer', () => {
+  it('reports ready with the model, its sha256, the provider in use and the input size', async () => {
+    const res = await fetch(h.worker.url + '/readyz');
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    const manifest = ModelManifest.parse(JSON.parse(await readFile(h.manifestPath, 'utf8')));
+    expect(body).toMatchObject({
+      status: 'ready',
+      model: { name: manifest.name, version: manifest.version, sha256: manifest.sha256, inputSize: 352 },
+      executionProvider: 'cpu',
+    });
+    expect((await fetch(h.worker.url + '/healthz')).status).toBe(200);
+  });
+
+  it('returns one 352x352 8-bit map per slice, equal to a direct session run', async () => {
+    const slices = [testSlice(1), testSlice(2), testSlice(3)];
+    const r = await infer(h.worker.url, slices, { requestId: 'values-1' });
+    expect(r.status).toBe(200);
+    if (r.status !== 200) return;
+    expect(r.res.headers.get('content-type')).toBe('application/vnd.bsnet.infer-response.v1');
+    expect(r.header.requestId).toBe('values-1');
+    expect(r.header.slices).toHaveLength(3);
+    expect(r.header.slices[0]).toEqual({ width: 352, height: 352, originalWidth: 512, originalHeight: 512 });
+    const expected = await directRun(slices);
+    r.maps.forEach((map, i) => {
+      expect(map.length).toBe(SIZE * SIZE);
+      let maxDiff = 0;
+      for (let p = 0; p < map.length; p++) maxDiff = Math.max(maxDiff, Math.abs(map[p]! - expected[i]![p]!));
+      // Batch composition and thread count may change float summation order: one step of 1/255 at most.
+      expect(maxDiff).toBeLessThanOrEqual(1);
+    });
+    // Different slices give different maps: the worker did not return the same buffer thrice.
+    expect(Buffer.compare(r.maps[0]!, r.maps[1]!)).not.toBe(0);
+  });
+
+  it('batches concurrent requests together', async () => {
+    const before = await scrapeMetrics(h.worker.url);
+    const execBefore = metricValue(before, 'bsnet_inference_exec_count_total');
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => infer(h.worker.url, [testSlice(10 + i)])));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const sizes = results.flatMap((r) => (r.status === 200 ? r.header.timing.batchSizes : []));
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+
+    const after = await scrapeMetrics(h.worker.url);
+    const execs = metricValue(after, 'bsnet_inference_exec_count_total') - execBefore;
+    expect(execs).toBeLessThan(16);
+    // Histogram: not every execution fell in the le="1" bucket.
+    expect(metricValue(after, 'bsnet_inference_batch_size_bucket{le="1"}')).toBeLessThan(metricValue(after, 'bsnet_inference_batch_size_count'));
+    expect(metricValue(after, 'bsnet_inference_request_success_total')).toBeGreaterThanOrEqual(17);
+  });
+
+  it('splits a request larger than the max batch over several executions, keeping order', async () => {
+    const slices = Array.from({ length: 11 }, (_, i) => testSlice(40 + i));
+    const r = await infer(h.worker.url, slices);
+    expect(r.status).toBe(200);
+    if (r.status !== 200) return;
+    expect(r.header.timing.batchSizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(11);
+    expect(Math.max(...r.header.timing.batchSizes)).toBeLessThanOrEqual(8);
+    const expected = await directRun(slices);
+    r.maps.forEach((map, i) => {
+      let maxDiff = 0;
+      for (let p = 0; p < map.length; p += 7) maxDiff = Math.max(maxDiff, Math.abs(map[p]! - expected[i]![p]!));
+      expect(maxDiff).toBeLessThanOrEqual(1);
+    });
+  });
+
+  it('exposes Prometheus metrics with queue and compute histograms', async () => {
+    const res = await fetch(h.worker.url + '/metrics');
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    for (const name of [
+      'bsnet_inference_request_success_total',
+      'bsnet_inference_request_failure_total',
+      'bsnet_inference_pending_slice_count',
+      'bsnet_inference_batch_size_bucket',
+      'bsnet_inference_queue_duration_seconds_bucket',
+      'bsnet_inference_compute_duration_seconds_bucket',
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(text).toMatch(/bsnet_model_info\{.*provider="cpu".*\} 1/);
+    expect(metricValue(text, 'bsnet_inference_pending_slice_count')).toBe(0);
+  });
+
+  it('answers unknown routes with a problem+json 404', async () => {
+    const res = await fetch(h.worker.url + '/v2/nothing');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect((await res.json()).code).toBe('not_found');
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Test harness: starts a real worker (HTTP on 127.0.0.1, real onnxruntime session threads) on
+ * the code-generated stand-in model, and a signed client for it.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeFrame, encodeFrame } from '../../shared/frame-codec.js';
+import { INFER_PATH, INFER_REQUEST_CONTENT_TYPE, InferResponseHeader, type InferRequestHeader } from '../../shared/infer-protocol.js';
+import { signRequest } from '../../shared/request-signing.js';
+import { loadConfig, type WorkerConfig } from '../../gpu-worker/src/config.js';
+import { startWorker, type RunningWorker } from '../../gpu-worker/src/server.js';
+import { writeStandInModel } from '../../models/stand-in/write-stand-in.js';
+
+export const SECRET = 'test-secret-that-is-at-least-32-characters-long';
+export const SIZE = 352;
+
+export interface Harness {
+  worker: RunningWorker;
+  config: WorkerConfig;
+  manifestPath: string;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'bsnet-worker-'));
+  const manifestPath = await writeStandInModel(dir);
+  const config = loadConfig({
+    BSNET_WORKER_PORT: '0',
+    BSNET_WORKER_HMAC_SECRET: SECRET,
+    BSNET_MODEL_MANIFEST: manifestPath,
+    BSNET_EXECUTION_PROVIDER: 'cpu',
+    BSNET_INTRA_OP_THREADS: '1',
+    ...env,
+  });
+  const worker = await startWorker(config);
+  await worker.ready.catch(() => undefined);
+  return {
+    worker,
+    config,
+    manifestPath,
+    async stop() {
+      await worker.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A deterministic, CT-like test slice: smooth structures plus noise, different per seed. */
+export function testSlice(seed: number): Uint8Array {
+  const out = new Uint8Array(SIZE * SIZE);
+  let s = seed * 2654435761;
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      const blob = 120 * Math.exp(-((x - 120 - seed * 7) ** 2 + (y - 170) ** 2) / 2500) + 90 * Math.exp(-((x - 240) ** 2 + (y - 150 - seed * 5) ** 2) / 1800);
+      out[y * SIZE + x] = Math.min(255, Math.round(30 + blob + (s >>> 24) / 16));
+    }
+  }
+  return out;
+}
+
+export function requestHeader(count: number, extra: Partial<InferRequestHeader> = {}): InferRequestHeader {
+  return {
+    version: 1,
+    slices: Array.from({ length: count }, () => ({ width: SIZE, height: SIZE, originalWidth: 512, originalHeight: 512 })),
+    ...extra,
+  };
+}
+
+export interface PostOptions {
+  secret?: string;
+  timestamp?: number;
+  contentType?: string;
+  /** Sign this body but send `body` (tampering). */
+  signedBody?: Uint8Array;
+  headers?: Record<string, string>;
+  unsigned?: boolean;
+}
+
+/** POSTs raw bytes to /v1/infer with a valid signature unless told otherwise. */
+export async function postRaw(url: string, body: Uint8Array, o: PostOptions = {}): Promise<Response> {
+  const sig = o.unsigned
+    ? {}
+    : await signRequest(o.secret ?? SECRET, { method: 'POST', path: INFER_PATH, body: o.signedBody ?? body, timestamp: o.timestamp ?? Date.now() });
+  return fetch(url + INFER_PATH, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': o.contentType ?? INFER_REQUEST_CONTENT_TYPE, ...sig, ...o.headers },
+  });
+}
+
+export async function infer(url: string, slices: Uint8Array[], extra: Partial<InferRequestHeader> = {}) {
+  const res = await postRaw(url, encodeFrame(requestHeader(slices.length, extra), slices));
+  if (res.status !== 200) return { status: res.status, problem: await res.json(), res };
+  const frame = decodeFrame(new Uint8Array(await res.arrayBuffer()));
+  const header = InferResponseHeader.parse(frame.header);
+  const maps = header.slices.map((_, i) => frame.payload.subarray(i * SIZE * SIZE, (i + 1) * SIZE * SIZE));
+  return { status: 200 as const, header, maps, res };
+}
+
+export async function scrapeMetrics(url: string): Promise<string> {
+  return (await fetch(url + '/metrics')).text();
+}
+
+/** Reads one sample from Prometheus text, e.g. metricValue(text, 'bsnet_inference_batch_size_bucket{le="1"}'). */
+export function metricValue(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+  return line ? Number(line.slice(series.length + 1)) : NaN;
+}
