@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { decodeFrame, encodeFrame } from '../../shared/frame-codec.js';
 import { INFER_PATH, INFER_REQUEST_CONTENT_TYPE, InferResponseHeader, type InferRequestHeader } from '../../shared/infer-protocol.js';
 import { signRequest } from '../../shared/request-signing.js';
+import { Problem, PROBLEM_CONTENT_TYPE } from '../../shared/problem.js';
+import { expect } from 'vitest';
 import { loadConfig, type WorkerConfig } from '../../gpu-worker/src/config.js';
 import { startWorker, type RunningWorker } from '../../gpu-worker/src/server.js';
 import { writeStandInModel } from '../../models/stand-in/write-stand-in.js';
@@ -90,13 +92,28 @@ export async function postRaw(url: string, body: Uint8Array, o: PostOptions = {}
   });
 }
 
-export async function infer(url: string, slices: Uint8Array[], extra: Partial<InferRequestHeader> = {}) {
+export type InferOutcome =
+  | { ok: true; status: 200; header: InferResponseHeader; maps: Uint8Array[]; res: Response }
+  | { ok: false; status: number; problem: Problem; res: Response };
+
+export async function infer(url: string, slices: Uint8Array[], extra: Partial<InferRequestHeader> = {}): Promise<InferOutcome> {
   const res = await postRaw(url, encodeFrame(requestHeader(slices.length, extra), slices));
-  if (res.status !== 200) return { status: res.status, problem: await res.json(), res };
+  if (res.status !== 200) return { ok: false, status: res.status, problem: await readProblem(res), res };
   const frame = decodeFrame(new Uint8Array(await res.arrayBuffer()));
   const header = InferResponseHeader.parse(frame.header);
   const maps = header.slices.map((_, i) => frame.payload.subarray(i * SIZE * SIZE, (i + 1) * SIZE * SIZE));
-  return { status: 200 as const, header, maps, res };
+  return { ok: true, status: 200, header, maps, res };
+}
+
+/** Reads an error body, checking it is a well-formed problem+json document. */
+export async function readProblem(res: Response): Promise<Problem> {
+  expect(res.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);
+  return Problem.parse(await res.json());
+}
+
+/** JSON bodies of the health endpoints, loosely typed for assertions. */
+export async function readJson(res: Response): Promise<Record<string, any>> {
+  return (await res.json()) as Record<string, any>;
 }
 
 export async function scrapeMetrics(url: string): Promise<string> {

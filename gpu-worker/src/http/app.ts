@@ -11,6 +11,11 @@ import { handleError, problemResponse, WorkerError } from './worker-error.js';
 
 export function createApp(config: WorkerConfig, state: RuntimeState, metrics: WorkerMetrics): Hono {
   const app = new Hono();
+  // While draining, every answer closes its connection so shutdown need not wait out keep-alives.
+  app.use(async (c, next) => {
+    await next();
+    if (state.phase === 'draining') c.header('connection', 'close');
+  });
   app.route('/', healthRoutes(state, config.executionProvider));
   app.route('/', metricsRoutes(metrics));
   app.route('/', inferRoutes(config, state, metrics));

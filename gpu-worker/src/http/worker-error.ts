@@ -32,7 +32,7 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-export function problemResponse(c: Context, err: WorkerError): Response {
+export function problemResponse(c: Context, err: WorkerError, extraHeaders: Record<string, string> = {}): Response {
   const body: Problem = {
     type: problemType(err.code),
     title: TITLES[err.status] ?? 'Error',
@@ -41,7 +41,7 @@ export function problemResponse(c: Context, err: WorkerError): Response {
     code: err.code,
     ...err.extra,
   };
-  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
+  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, ...extraHeaders };
   if (err.extra.retryAfter) headers['retry-after'] = String(err.extra.retryAfter);
   return c.body(JSON.stringify(body), err.status, headers);
 }

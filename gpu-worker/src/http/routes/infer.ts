@@ -20,7 +20,7 @@ import type { WorkerMetrics } from '../../metrics/worker-metrics.js';
 import type { RuntimeState } from '../../runtime-state.js';
 import { parseInferRequest } from '../parse-infer-request.js';
 import { verifySignature } from '../verify-signature.js';
-import { WorkerError } from '../worker-error.js';
+import { problemResponse, WorkerError } from '../worker-error.js';
 
 export function inferRoutes(config: WorkerConfig, state: RuntimeState, metrics: WorkerMetrics): Hono {
   const { inputSize } = state.manifest;
@@ -31,8 +31,11 @@ export function inferRoutes(config: WorkerConfig, state: RuntimeState, metrics: 
     INFER_PATH,
     bodyLimit({
       maxSize: maxBodyBytes,
-      onError: () => {
-        throw new WorkerError(413, 'body_too_large', `request body exceeds ${maxBodyBytes} bytes (${config.maxSlicesPerRequest} slices)`);
+      onError: (c) => {
+        metrics.requestFailure.inc({ reason: 'body_too_large' });
+        const err = new WorkerError(413, 'body_too_large', `request body exceeds ${maxBodyBytes} bytes (${config.maxSlicesPerRequest} slices)`);
+        // The rest of the upload is never read, so this connection cannot carry another request.
+        return problemResponse(c, err, { connection: 'close' });
       },
     }),
     verifySignature({ secret: config.hmacSecret, maxSkewMs: config.signatureMaxSkewMs }),

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEV_HMAC_SECRET, loadConfig } from './config.js';
+
+describe('worker config', () => {
+  it('runs on embedded defaults outside production', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8081, executionProvider: 'auto', hmacSecret: DEV_HMAC_SECRET, maxBatch: 8 });
+    expect(c.intraOpThreads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses production without a secret, and short secrets anywhere', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/BSNET_WORKER_HMAC_SECRET/);
+    expect(() => loadConfig({ BSNET_WORKER_HMAC_SECRET: 'short' })).toThrow(ConfigError);
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadConfig({ BSNET_MAX_BATCH: '0' })).toThrow(/BSNET_MAX_BATCH/);
+    expect(() => loadConfig({ BSNET_EXECUTION_PROVIDER: 'tpu' })).toThrow(/BSNET_EXECUTION_PROVIDER/);
+  });
+
+  it('never lets the queue be smaller than one whole request', () => {
+    expect(loadConfig({ BSNET_QUEUE_CAPACITY: '2', BSNET_MAX_SLICES_PER_REQUEST: '16' }).queueCapacity).toBe(16);
+  });
+});
