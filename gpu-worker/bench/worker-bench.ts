@@ -1,0 +1,315 @@
+/**
+ * `npm run bench:worker`: how close the inference worker gets to a bare onnxruntime session
+ * loop under closed-loop load, and how it compares with PyTorch eager on the same network.
+ *
+ *   1. model: the reference-shaped BSNet (cached in .bench/), the stand-in, or any manifest;
+ *   2. bare session loop in this process at batch 1 and at the worker's max batch;
+ *   3. the worker started in this process (CPU EP, port 0), then N concurrent clients sending
+ *      one-slice signed requests back to back, at each concurrency level;
+ *   4. models/bench_torch.py at batch 1 with as many threads as cores.
+ * Prints a table to stdout (progress goes to stderr) and writes .bench/worker-bench.json.
+ * Run `npm run bench:worker -- --help` for the flags.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, release, type } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { loadConfig } from '../src/config.js';
+import { loadModel } from '../src/model/load-model.js';
+import { startWorker, type RunningWorker } from '../src/server.js';
+import { runBareSessionLoop, syntheticSlices, type BareResult } from './bare-session.js';
+import { histogramMean, InferClient, runClosedLoop, scrapeHistogram, type LoadResult } from './load-generator.js';
+import { prepareReferenceModel, prepareStandInModel, type PreparedModel } from './reference-model.js';
+import { runTorchBaseline, type TorchOutcome } from './torch-baseline.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BENCH_DIR = join(REPO_ROOT, '.bench');
+/** Stated in the issue: the worker under load within 10% of a bare session loop... */
+const TARGET_WORKER_VS_BARE = 0.9;
+/** ...and at least 1.6x PyTorch eager on the same network. */
+const TARGET_WORKER_VS_TORCH = 1.6;
+/** Default requests per concurrency level when --requests is not given. */
+const DEFAULT_REQUESTS: Record<number, number> = { 1: 12, 4: 24, 16: 48 };
+
+const HELP = `Usage: npm run bench:worker -- [options]
+
+Model (default: the reference-shaped BSNet 352x352, exported once to .bench/bsnet-ref.onnx)
+  --model <manifest>     benchmark this model manifest instead
+  --stand-in             use the tiny code-generated stand-in (smoke run; torch is skipped)
+Worker
+  --max-batch <n>        worker max batch (default: BSNET_MAX_BATCH or 8)
+  --delay-ms <n>         worker max queue delay in ms (default: BSNET_MAX_QUEUE_DELAY_MS or 5)
+Load
+  --concurrency <list>   comma-separated client counts (default 1,4,16)
+  --requests <n>         measured requests per level, at least the concurrency
+                         (default 12 at c=1, 24 at c=4, 48 at c=16, else 3 x c)
+  --warmup <n>           warm-up requests before each level (default 2)
+Baselines
+  --bare-images <n>      images timed per batch size in the bare loop (default 8, >= 2 runs)
+  --no-torch             skip the PyTorch eager comparison
+  --torch-iters <n>      timed iterations of bench_torch.py (default 6)
+  --python <path>        python with torch and onnx (default /usr/bin/python3)
+Output
+  --out <path>           JSON summary (default .bench/worker-bench.json)
+  -h, --help             this text`;
+
+interface Options {
+  model?: string;
+  standIn: boolean;
+  maxBatch?: number;
+  delayMs?: number;
+  concurrency: number[];
+  requests?: number;
+  warmup: number;
+  bareImages: number;
+  torch: boolean;
+  torchIters: number;
+  python: string;
+  out: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      model: { type: 'string' },
+      'stand-in': { type: 'boolean', default: false },
+      'max-batch': { type: 'string' },
+      'delay-ms': { type: 'string' },
+      concurrency: { type: 'string', default: '1,4,16' },
+      requests: { type: 'string' },
+      warmup: { type: 'string', default: '2' },
+      'bare-images': { type: 'string', default: '8' },
+      'no-torch': { type: 'boolean', default: false },
+      'torch-iters': { type: 'string', default: '6' },
+      python: { type: 'string', default: '/usr/bin/python3' },
+      out: { type: 'string', default: join(BENCH_DIR, 'worker-bench.json') },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    process.exit(0);
+  }
+  const int = (name: string, raw: string | undefined, min: number): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
+    return n;
+  };
+  if (values.model && values['stand-in']) throw new Error('--model and --stand-in exclude each other');
+  const concurrency = values.concurrency.split(',').map((s) => int('concurrency', s.trim(), 1)!);
+  return {
+    ...(values.model ? { model: resolve(values.model) } : {}),
+    standIn: values['stand-in'],
+    maxBatch: int('max-batch', values['max-batch'], 1),
+    delayMs: int('delay-ms', values['delay-ms'], 0),
+    concurrency: [...new Set(concurrency)],
+    requests: int('requests', values.requests, 1),
+    warmup: int('warmup', values.warmup, 0)!,
+    bareImages: int('bare-images', values['bare-images'], 1)!,
+    torch: !values['no-torch'],
+    torchIters: int('torch-iters', values['torch-iters'], 1)!,
+    python: values.python,
+    out: resolve(values.out),
+  };
+}
+
+const progress = (msg: string) => process.stderr.write(`  ${msg}\n`);
+const fmt = (n: number | undefined, digits = 2) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
+const pad = (s: string, width: number) => s.padStart(width);
+const megabytes = (n: number) => (n >= 1e5 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`);
+
+interface LevelReport extends LoadResult {
+  /** Mean slices per model execution during the level (from /metrics). */
+  meanBatchSize: number;
+  executions: number;
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  // The worker's logger reads this on every line; the table must not drown in request logs.
+  process.env.BSNET_LOG = 'silent';
+
+  const cores = availableParallelism();
+  const machine = {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    cores,
+    os: `${type()} ${release()}`,
+    node: process.version,
+    onnxruntimeNode: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown',
+    loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))),
+  };
+  console.log('BSNet inference worker benchmark');
+  console.log(`machine  ${machine.cpu}, ${cores} cores, ${machine.os}, load average ${machine.loadAverageAtStart.join(' ')}`);
+  console.log(`runtime  node ${machine.node}, onnxruntime-node ${machine.onnxruntimeNode}, CPU execution provider`);
+
+  // 1. Model.
+  process.stderr.write('[1/4] model\n');
+  const prepared: PreparedModel = opts.model
+    ? { manifestPath: opts.model, kind: 'custom' }
+    : opts.standIn
+      ? await prepareStandInModel(BENCH_DIR)
+      : await prepareReferenceModel({ repoRoot: REPO_ROOT, benchDir: BENCH_DIR, python: opts.python, onProgress: progress });
+  const model = await loadModel(prepared.manifestPath);
+  const { manifest } = model;
+  const size = manifest.inputSize;
+
+  const workerEnv: Record<string, string | undefined> = {
+    ...process.env,
+    BSNET_WORKER_HOST: '127.0.0.1',
+    BSNET_WORKER_PORT: '0',
+    BSNET_WORKER_HMAC_SECRET: randomBytes(24).toString('hex'),
+    BSNET_MODEL_MANIFEST: prepared.manifestPath,
+    BSNET_EXECUTION_PROVIDER: 'cpu',
+    ...(opts.maxBatch !== undefined ? { BSNET_MAX_BATCH: String(opts.maxBatch) } : {}),
+    ...(opts.delayMs !== undefined ? { BSNET_MAX_QUEUE_DELAY_MS: String(opts.delayMs) } : {}),
+  };
+  const config = loadConfig(workerEnv);
+  const maxBatch = config.maxBatch;
+  const modelLine =
+    `${manifest.name}@${manifest.version} ${size}x${size}` +
+    (prepared.gflopsPerImage ? `, ${prepared.gflopsPerImage} GFLOPs/image` : '') +
+    `, sha256 ${manifest.sha256.slice(0, 12)}, ${megabytes(model.bytes.length)} (${relative(REPO_ROOT, prepared.manifestPath)})`;
+  console.log(`model    ${modelLine}`);
+  console.log(
+    `worker   max batch ${maxBatch}, max queue delay ${config.maxQueueDelayMs} ms, ${config.sessionThreads} session thread(s) x ${config.intraOpThreads} intra-op threads; ` +
+      `bare loop ${cores} intra-op threads`,
+  );
+
+  // 2. Bare session loop (before the worker exists, so the two never share the cores).
+  process.stderr.write('[2/4] bare onnxruntime session loop\n');
+  const batchSizes = [...new Set([1, maxBatch])];
+  const bare: BareResult[] = await runBareSessionLoop(model.bytes, manifest, { batchSizes, images: opts.bareImages, warmup: 1 });
+  for (const b of bare) progress(`batch ${b.batch}: ${fmt(b.imagesPerSecond)} images/s (${b.runs} runs, ${fmt(b.msPerBatch, 0)} ms per batch)`);
+  const bestBare = bare.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
+
+  // 3. The worker under closed-loop load.
+  process.stderr.write('[3/4] worker under closed-loop load\n');
+  const startedAt = performance.now();
+  const worker: RunningWorker = await startWorker(config);
+  const levels: LevelReport[] = [];
+  let readyMs = NaN;
+  try {
+    await worker.ready;
+    readyMs = performance.now() - startedAt;
+    progress(`ready in ${fmt(readyMs / 1000, 1)} s at ${worker.url} (provider ${worker.state.provider ?? '?'})`);
+    const client = new InferClient(worker.url, config.hmacSecret, size);
+    const slices = syntheticSlices(8, size);
+
+    // The worker warms its sessions at batch 1 and 2 only: run the largest batch once too.
+    if (maxBatch > 2) {
+      const burst = await runClosedLoop(client, { concurrency: maxBatch, requests: maxBatch, slices, label: 'warmup' });
+      progress(`warm-up burst: ${burst.ok}/${maxBatch} requests answered`);
+    }
+
+    for (const c of opts.concurrency) {
+      const requests = Math.max(c, opts.requests ?? DEFAULT_REQUESTS[c] ?? 3 * c);
+      if (opts.warmup > 0) await runClosedLoop(client, { concurrency: Math.min(c, opts.warmup), requests: opts.warmup, slices, label: 'warmup' });
+      const before = await scrapeHistogram(worker.url, 'bsnet_inference_batch_size');
+      const result = await runClosedLoop(client, { concurrency: c, requests, slices });
+      const after = await scrapeHistogram(worker.url, 'bsnet_inference_batch_size');
+      const level: LevelReport = { ...result, meanBatchSize: histogramMean(before, after), executions: after.count - before.count };
+      levels.push(level);
+      progress(
+        `c=${c}: ${fmt(level.imagesPerSecond)} images/s, p50 ${fmt(level.latencyMs.p50, 0)} ms, p99 ${fmt(level.latencyMs.p99, 0)} ms, ` +
+          `mean batch ${fmt(level.meanBatchSize)}, ${level.errors} errors`,
+      );
+      for (const e of level.errorSamples) progress(`  error: ${e}`);
+    }
+  } finally {
+    await worker.close();
+  }
+
+  // 4. PyTorch eager on the same network shape.
+  process.stderr.write('[4/4] PyTorch eager\n');
+  let torch: TorchOutcome | { ok: false; reason: string; command?: undefined };
+  if (!opts.torch) torch = { ok: false, reason: 'skipped (--no-torch)' };
+  else if (prepared.kind === 'stand-in') torch = { ok: false, reason: 'skipped: the stand-in is not the BSNet network bench_torch.py runs' };
+  else {
+    progress(`running models/bench_torch.py (${cores} threads, batch 1, ${opts.torchIters} iterations)...`);
+    torch = await runTorchBaseline({ python: opts.python, repoRoot: REPO_ROOT, threads: cores, batch: 1, iters: opts.torchIters, warmup: 2, size });
+  }
+  progress(torch.ok ? `${fmt(torch.result.imagesPerSecond)} images/s (torch ${torch.result.torch})` : `note: PyTorch comparison ${torch.reason}`);
+
+  // Report.
+  const rows: string[][] = [['', 'images/s', 'p50 ms', 'p99 ms', 'mean batch', 'requests', 'errors']];
+  for (const b of bare) rows.push([`bare session, batch ${b.batch}`, fmt(b.imagesPerSecond), '', '', String(b.batch), `${b.images} img`, '']);
+  for (const l of levels) {
+    rows.push([`worker c=${l.concurrency}`, fmt(l.imagesPerSecond), fmt(l.latencyMs.p50, 0), fmt(l.latencyMs.p99, 0), fmt(l.meanBatchSize), String(l.requests), String(l.errors)]);
+  }
+  if (torch.ok) rows.push([`pytorch eager, batch ${torch.result.batch}`, fmt(torch.result.imagesPerSecond), '', '', String(torch.result.batch), `${opts.torchIters} it`, '']);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  console.log('');
+  for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[0]!) : pad(cell, widths[i]!))).join('  '));
+  console.log('p99 is nearest-rank (with fewer than 100 requests it is the slowest one); mean batch = slices per model execution, from /metrics');
+
+  const verdict = (ratio: number, target: number) => (ratio >= target ? 'meets target' : 'BELOW target');
+  const ratios: Record<string, number> = {};
+  const ratioLines: [string, string, string][] = [];
+  for (const l of levels) {
+    const r = l.imagesPerSecond / bestBare.imagesPerSecond;
+    ratios[`worker_c${l.concurrency}_vs_bare`] = r;
+    const note = l.concurrency > 1 ? `target >= ${TARGET_WORKER_VS_BARE.toFixed(2)}: ${verdict(r, TARGET_WORKER_VS_BARE)}` : '(no load, so no batching: for reference)';
+    ratioLines.push([`worker c=${l.concurrency} / bare batch ${bestBare.batch}`, fmt(r), note]);
+  }
+  const top = levels.reduce<LevelReport | undefined>((a, b) => (!a || b.concurrency > a.concurrency ? b : a), undefined);
+  if (top && torch.ok) {
+    const r = top.imagesPerSecond / torch.result.imagesPerSecond;
+    ratios[`worker_c${top.concurrency}_vs_pytorch`] = r;
+    ratioLines.push([`worker c=${top.concurrency} / pytorch eager`, `${fmt(r)}x`, `target >= ${TARGET_WORKER_VS_TORCH.toFixed(2)}x: ${verdict(r, TARGET_WORKER_VS_TORCH)}`]);
+  } else {
+    ratioLines.push(['worker / pytorch eager', '-', torch.ok ? 'no worker level ran' : torch.reason]);
+  }
+  console.log('');
+  console.log(`bare baseline: batch ${bestBare.batch}, the better of ${bare.map((b) => `batch ${b.batch}`).join(' and ')} (${fmt(bestBare.imagesPerSecond)} images/s)`);
+  if (prepared.gflopsPerImage) console.log(`  i.e. ${fmt(bestBare.imagesPerSecond * prepared.gflopsPerImage, 0)} GFLOP/s sustained by the bare loop`);
+  const labelWidth = Math.max(...ratioLines.map((r) => r[0].length));
+  const valueWidth = Math.max(...ratioLines.map((r) => r[1].length));
+  for (const [label, value, note] of ratioLines) console.log(`${label.padEnd(labelWidth)}  ${pad(value, valueWidth)}  ${note}`);
+
+  const summary = {
+    when: new Date().toISOString(),
+    machine,
+    model: {
+      kind: prepared.kind,
+      manifest: relative(REPO_ROOT, prepared.manifestPath),
+      name: manifest.name,
+      version: manifest.version,
+      sha256: manifest.sha256,
+      inputSize: size,
+      bytes: model.bytes.length,
+      ...(prepared.gflopsPerImage ? { gflopsPerImage: prepared.gflopsPerImage } : {}),
+    },
+    worker: {
+      maxBatch,
+      maxQueueDelayMs: config.maxQueueDelayMs,
+      sessionThreads: config.sessionThreads,
+      intraOpThreads: config.intraOpThreads,
+      readyMs,
+      levels,
+    },
+    bare: { intraOpThreads: cores, results: bare, best: { batch: bestBare.batch, imagesPerSecond: bestBare.imagesPerSecond } },
+    pytorch: torch.ok ? { ...torch.result, command: torch.command } : { skipped: torch.reason },
+    ratios,
+    targets: { workerVsBare: TARGET_WORKER_VS_BARE, workerVsPytorch: TARGET_WORKER_VS_TORCH },
+  };
+  await mkdir(dirname(opts.out), { recursive: true });
+  await writeFile(opts.out, JSON.stringify(summary, null, 2) + '\n');
+  console.log(`\nsummary written to ${relative(process.cwd(), opts.out) || opts.out}`);
+
+  const errors = levels.reduce((n, l) => n + l.errors, 0);
+  if (errors > 0) {
+    console.error(`${errors} worker request(s) failed; the figures above exclude them`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`worker benchmark failed: ${err.message}`);
+  process.exitCode = 1;
+});
