@@ -5,10 +5,11 @@
  * Exit codes: 0 done, 1 the evaluation failed, 2 bad arguments.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { recordScores } from './record-scores.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../gpu-worker/src/config.js';
 import { evaluateModel, type EvaluationResult } from './evaluate-model.js';
 
@@ -25,7 +26,9 @@ const USAGE = `usage: npm run evaluate -- --images <dir> --masks <dir> [options]
   --side-by-side        overlays show the plain slice beside the overlay
   --provider <name>     ${PROVIDERS.join(' | ')} (default: cpu)
   --batch <n>           slices per inference call (default: 8)
-  --limit <n>           only the first n slices, in name order`;
+  --limit <n>           only the first n slices, in name order
+  --names <file>        only the slices named in this file, one stem per line (e.g. models/splits/covid-semiseg-val.txt)
+  --record <key>        store the scores in the model's manifest under scores.<key>`;
 
 class UsageError extends Error {}
 
@@ -39,6 +42,8 @@ interface CliArgs {
   provider: 'auto' | ExecutionProvider;
   batch: number;
   limit?: number;
+  record?: string;
+  names?: string;
 }
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -65,6 +70,8 @@ function parseCliArgs(argv: string[]): CliArgs {
         provider: { type: 'string', default: 'cpu' },
         batch: { type: 'string' },
         limit: { type: 'string' },
+        record: { type: 'string' },
+        names: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -93,6 +100,8 @@ function parseCliArgs(argv: string[]): CliArgs {
     provider,
     batch,
     limit,
+    record: values.record,
+    names: values.names,
   };
 }
 
@@ -134,6 +143,7 @@ async function main(): Promise<number> {
       masks: args.masks,
       batch: args.batch,
       limit: args.limit,
+      names: args.names ? await readNames(args.names) : undefined,
       provider: args.provider,
       overlaysDir: args.overlays,
       sideBySide: args.sideBySide,
@@ -152,11 +162,19 @@ async function main(): Promise<number> {
       console.log(`\nwrote ${out}`);
     }
     if (args.overlays) console.log(`overlays in ${resolve(args.overlays)}`);
+    if (args.record) {
+      await recordScores(args.model, args.record, result, args.images);
+      console.log(`recorded as scores.${args.record} in ${args.model}`);
+    }
     return 0;
   } catch (err) {
     console.error(`error: ${(err as Error).message}`);
     return 1;
   }
+}
+
+async function readNames(file: string): Promise<string[]> {
+  return (await readFile(file, 'utf8')).split('\n').map((s) => s.trim()).filter(Boolean);
 }
 
 process.exitCode = await main();
