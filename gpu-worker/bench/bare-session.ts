@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { ModelManifest } from '../../shared/model-manifest.js';
-import { grayToNormalizedNchw, normalizationTables, probabilityToByte } from '../src/inference/normalize.js';
+import { batchModel, runBatch } from '../src/inference/run-batch.js';
 
 export interface BareResult {
   batch: number;
@@ -51,7 +51,6 @@ export function syntheticSlices(count: number, size: number): Uint8Array[] {
 export async function runBareSessionLoop(modelBytes: Uint8Array, manifest: ModelManifest, opts: BareOptions): Promise<BareResult[]> {
   const size = manifest.inputSize;
   const pixels = size * size;
-  const tables = normalizationTables(manifest.normalization);
   const session = await ort.InferenceSession.create(modelBytes, {
     executionProviders: ['cpu'],
     intraOpNumThreads: opts.intraOpThreads ?? availableParallelism(),
@@ -61,19 +60,9 @@ export async function runBareSessionLoop(modelBytes: Uint8Array, manifest: Model
   });
   const slices = syntheticSlices(4, size);
 
-  // Exactly the worker's per-batch work: fresh buffers, normalise, run, fetch prob only, to bytes.
-  const runOnce = async (gray: Uint8Array, count: number): Promise<Uint8Array> => {
-    const input = new Float32Array(count * 3 * pixels);
-    grayToNormalizedNchw(gray, count, pixels, tables, input);
-    const feeds = { [manifest.inputName]: new ort.Tensor('float32', input, [count, 3, size, size]) };
-    const results = await session.run(feeds, [manifest.probabilityOutput]);
-    const prob = results[manifest.probabilityOutput]!;
-    const out = new Uint8Array(count * pixels);
-    probabilityToByte(prob.data as Float32Array, out);
-    prob.dispose();
-    feeds[manifest.inputName]!.dispose();
-    return out;
-  };
+  // Exactly the worker's per-batch work, by calling the same function its session threads do.
+  const model = batchModel(session, { inputName: manifest.inputName, outputName: manifest.probabilityOutput, inputSize: size, normalization: manifest.normalization });
+  const runOnce = (gray: Uint8Array, count: number) => runBatch(model, gray, count);
 
   const results: BareResult[] = [];
   try {

@@ -5,34 +5,19 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { grayToNormalizedNchw, normalizationTables, probabilityToByte } from './normalize.js';
+import { batchModel, runBatch, type BatchModel } from './run-batch.js';
 import { providerOption } from './execution-providers.js';
 import type { FromThread, ProviderAttempt, RunRequest, ThreadInit } from './thread-messages.js';
 
 const init = workerData as ThreadInit;
 const port = parentPort!;
 const pixels = init.inputSize * init.inputSize;
-const tables = normalizationTables(init.normalization);
 
 function post(message: FromThread, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
 }
 
-async function runBatch(session: ort.InferenceSession, gray: Uint8Array, count: number): Promise<Uint8Array> {
-  const input = new Float32Array(count * 3 * pixels);
-  grayToNormalizedNchw(gray, count, pixels, tables, input);
-  const feeds = { [init.inputName]: new ort.Tensor('float32', input, [count, 3, init.inputSize, init.inputSize]) };
-  // Fetch only the probability output: the edge map is for training, not the product.
-  const results = await session.run(feeds, [init.outputName]);
-  const prob = results[init.outputName]!;
-  const out = new Uint8Array(count * pixels);
-  probabilityToByte(prob.data as Float32Array, out);
-  prob.dispose();
-  feeds[init.inputName]!.dispose();
-  return out;
-}
-
-async function createSession(): Promise<{ session: ort.InferenceSession; attempts: ProviderAttempt[] } | { attempts: ProviderAttempt[] }> {
+async function createSession(): Promise<{ model: BatchModel; attempts: ProviderAttempt[] } | { attempts: ProviderAttempt[] }> {
   const attempts: ProviderAttempt[] = [];
   for (const provider of init.providers) {
     let session: ort.InferenceSession | undefined;
@@ -45,9 +30,10 @@ async function createSession(): Promise<{ session: ort.InferenceSession; attempt
       });
       // A provider can load and still fail at the first run (missing kernels, no adapter):
       // warm up before claiming it, so /readyz only reports a provider that has computed.
-      for (const n of init.warmupBatchSizes) await runBatch(session, new Uint8Array(n * pixels), n);
+      const model = batchModel(session, init);
+      for (const n of init.warmupBatchSizes) await runBatch(model, new Uint8Array(n * pixels), n);
       attempts.push({ provider, ok: true });
-      return { session, attempts };
+      return { model, attempts };
     } catch (err) {
       attempts.push({ provider, ok: false, error: (err as Error).message.slice(0, 500) });
       await session?.release().catch(() => undefined);
@@ -57,16 +43,16 @@ async function createSession(): Promise<{ session: ort.InferenceSession; attempt
 }
 
 const created = await createSession();
-if (!('session' in created)) {
+if (!('model' in created)) {
   post({ type: 'init-failed', attempts: created.attempts });
 } else {
-  const { session } = created;
+  const { model } = created;
   post({ type: 'ready', provider: created.attempts.at(-1)!.provider, attempts: created.attempts });
   // Batches arrive one at a time: the pool never posts to a busy thread.
   port.on('message', async (msg: RunRequest) => {
     const started = performance.now();
     try {
-      const probabilities = await runBatch(session, msg.gray, msg.count);
+      const probabilities = await runBatch(model, msg.gray, msg.count);
       post({ type: 'result', id: msg.id, probabilities, computeMs: performance.now() - started }, [probabilities.buffer as ArrayBuffer]);
     } catch (err) {
       post({ type: 'run-failed', id: msg.id, error: (err as Error).message.slice(0, 500) });
