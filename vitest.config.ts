@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['shared/**/*.test.ts', 'gpu-worker/**/*.test.ts', 'models/**/*.test.ts', 'tests/**/*.test.ts'],
+    include: ['shared/**/*.test.ts', 'edge/**/*.test.ts', 'gpu-worker/**/*.test.ts', 'models/**/*.test.ts', 'tests/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Each integration file starts real servers with onnxruntime sessions; two cores run two files well.

@@ -26,7 +26,7 @@ async function importKey(secret: string): Promise<HmacKey> {
   return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
-function signedBytes({ method, path, body, timestamp }: SignedRequestParts): Uint8Array {
+function signedBytes({ method, path, body, timestamp }: SignedRequestParts): Uint8Array<ArrayBuffer> {
   const prefix = encoder.encode(`${SCHEME}:${timestamp}:${method.toUpperCase()}:${path}:`);
   const out = new Uint8Array(prefix.length + body.length);
   out.set(prefix, 0);
@@ -38,7 +38,7 @@ function toHex(bytes: ArrayBuffer): string {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function fromHex(hex: string): Uint8Array | undefined {
+function fromHex(hex: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[0-9a-f]{64}$/.test(hex)) return undefined;
   const out = new Uint8Array(32);
   for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);

@@ -1,0 +1,55 @@
+/**
+ * What every upload decoder returns: one gray image with its full precision kept (8- or 16-bit
+ * PNG samples, or DICOM pixels already in Hounsfield units), plus how to map it to the 8-bit
+ * slice the model takes. Runtime-neutral: Web APIs only (workerd and Node).
+ */
+
+export type DecodedImage =
+  | {
+      kind: 'gray';
+      width: number;
+      height: number;
+      /** Samples as stored: 8-bit (Uint8Array) or 16-bit (Uint16Array), not truncated. */
+      data: Uint8Array | Uint16Array;
+      bitDepth: 8 | 16;
+    }
+  | {
+      kind: 'hounsfield';
+      width: number;
+      height: number;
+      /** Pixel values after RescaleSlope/Intercept (HU for CT). */
+      data: Float32Array;
+      /** The file's own VOI window when it has one (WindowCenter/WindowWidth). */
+      fileWindow?: { center: number; width: number };
+      /** MONOCHROME1 (higher values darker): invert after windowing. */
+      invert: boolean;
+    };
+
+export type DecodeErrorCode =
+  | 'unsupported_media_type'
+  | 'unsupported_transfer_syntax'
+  | 'image_too_large'
+  | 'image_dimensions_invalid'
+  | 'image_truncated'
+  | 'image_corrupt'
+  | 'no_pixel_data'
+  | 'unsupported_image_kind';
+
+/**
+ * Thrown by decoders; `status` is the HTTP status the edge answers with (415 for formats and
+ * transfer syntaxes we do not decode, 413 for the pixel cap, 422 for damaged or unusable files),
+ * `code` is the machine-readable problem code.
+ */
+export class DecodeError extends Error {
+  override name = 'DecodeError';
+  constructor(
+    readonly status: 413 | 415 | 422,
+    readonly code: DecodeErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The isolate has 128 MB: refuse pixel counts beyond this before allocating anything. */
+export const DEFAULT_MAX_PIXELS = 40_000_000;

@@ -1,0 +1,108 @@
+/**
+ * The few attributes the decoder reads (names, tags and VRs from the PS3.6 data dictionary) and
+ * typed access to their values. Values are read by the dictionary's VR, not the file's: implicit
+ * VR files carry none, and the dictionary is what the value must be anyway.
+ */
+import { DecodeError } from '../decoded-image.js';
+import type { ByteReader } from './byte-reader.js';
+import { formatTag, type ElementHeader } from './element-header.js';
+
+type ValueVR = 'US' | 'IS' | 'DS' | 'CS' | 'UI' | 'OB or OW' | 'OF' | 'OD';
+
+const DICTIONARY = {
+  TransferSyntaxUID: [0x00020010, 'UI'],
+  SOPClassUID: [0x00080016, 'UI'],
+  Modality: [0x00080060, 'CS'],
+  SamplesPerPixel: [0x00280002, 'US'],
+  PhotometricInterpretation: [0x00280004, 'CS'],
+  PlanarConfiguration: [0x00280006, 'US'],
+  NumberOfFrames: [0x00280008, 'IS'],
+  Rows: [0x00280010, 'US'],
+  Columns: [0x00280011, 'US'],
+  BitsAllocated: [0x00280100, 'US'],
+  BitsStored: [0x00280101, 'US'],
+  HighBit: [0x00280102, 'US'],
+  PixelRepresentation: [0x00280103, 'US'],
+  WindowCenter: [0x00281050, 'DS'],
+  WindowWidth: [0x00281051, 'DS'],
+  RescaleIntercept: [0x00281052, 'DS'],
+  RescaleSlope: [0x00281053, 'DS'],
+  FloatPixelData: [0x7fe00008, 'OF'],
+  DoubleFloatPixelData: [0x7fe00009, 'OD'],
+  PixelData: [0x7fe00010, 'OB or OW'],
+} as const satisfies Record<string, readonly [number, ValueVR]>;
+
+export type AttributeName = keyof typeof DICTIONARY;
+
+/** Tag numbers by keyword, e.g. `Tag.PixelData === 0x7fe00010`. */
+export const Tag = Object.fromEntries(Object.entries(DICTIONARY).map(([name, [tag]]) => [name, tag])) as {
+  readonly [K in AttributeName]: (typeof DICTIONARY)[K][0];
+};
+
+/** Every tag the dataset walker should remember (at the top level only). */
+export const WANTED_TAGS: ReadonlySet<number> = new Set(Object.values(Tag));
+
+const NAMES = new Map<number, string>(Object.entries(DICTIONARY).map(([name, [tag]]) => [tag, name]));
+
+/** "Rows (0028,0010)", for messages. */
+export function describeTag(tag: number): string {
+  const name = NAMES.get(tag);
+  return name ? `${name} ${formatTag(tag)}` : formatTag(tag);
+}
+
+/** Strings longer than this are not one of our attributes' first values (DS and IS are <= 16 chars). */
+const MAX_TEXT_BYTES = 1024;
+const INTEGER_STRING = /^[+-]?\d{1,12}$/;
+const DECIMAL_STRING = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Typed values of the attributes the walker found; `undefined` when absent or empty (type 2). */
+export class Attributes {
+  constructor(
+    private readonly reader: ByteReader,
+    private readonly elements: ReadonlyMap<number, ElementHeader>,
+  ) {}
+
+  has(tag: number): boolean {
+    return this.elements.has(tag);
+  }
+
+  /** US: an unsigned 16-bit number (the first one when multi-valued). */
+  uint16(tag: number): number | undefined {
+    const element = this.elements.get(tag);
+    if (!element || element.length === 0) return undefined;
+    if (element.length < 2) throw invalid(tag, `has a ${element.length}-byte value, a US value takes 2 bytes`);
+    return this.reader.uint16(element.valueOffset, describeTag(tag));
+  }
+
+  /** CS / UI / the first value of a multi-valued string, without DICOM's space or NUL padding. */
+  text(tag: number): string | undefined {
+    const element = this.elements.get(tag);
+    if (!element || element.length === 0) return undefined;
+    const raw = this.reader.latin1(element.valueOffset, Math.min(element.length, MAX_TEXT_BYTES), describeTag(tag));
+    const first = (raw.split('\\')[0] ?? '').replace(/^[\s\0]+|[\s\0]+$/g, '');
+    return first === '' ? undefined : first;
+  }
+
+  /** IS: a whole number written as text. */
+  integerString(tag: number): number | undefined {
+    const text = this.text(tag);
+    if (text === undefined) return undefined;
+    if (!INTEGER_STRING.test(text)) throw invalid(tag, `is ${JSON.stringify(text.slice(0, 32))}, not an integer string`);
+    return Number(text);
+  }
+
+  /** DS: a decimal number written as text (the first one when multi-valued). */
+  decimalString(tag: number): number | undefined {
+    const text = this.text(tag);
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!DECIMAL_STRING.test(text) || !Number.isFinite(value)) {
+      throw invalid(tag, `is ${JSON.stringify(text.slice(0, 32))}, not a decimal string`);
+    }
+    return value;
+  }
+}
+
+function invalid(tag: number, problem: string): DecodeError {
+  return new DecodeError(422, 'image_corrupt', `${describeTag(tag)} ${problem}`);
+}

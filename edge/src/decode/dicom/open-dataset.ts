@@ -1,0 +1,83 @@
+/**
+ * From the file meta to the dataset's bytes and encoding: looks the transfer syntax up (415 for
+ * compressed and unknown ones), inflates a deflated dataset, and sniffs the encoding of files
+ * whose meta names none. Also where a file that is not DICOM at all is told apart (415).
+ */
+import { DecodeError } from '../decoded-image.js';
+import { ByteReader } from './byte-reader.js';
+import type { FileMeta } from './file-meta.js';
+import { sniffDatasetStart } from './file-meta.js';
+import { inflateRaw } from './inflate.js';
+import { EXPLICIT_VR_LITTLE_ENDIAN, lookupTransferSyntax, type DatasetEncoding } from './transfer-syntax.js';
+
+export interface OpenDataset {
+  /** The dataset's bytes, in its byte order (the inflated copy for a deflated file). */
+  reader: ByteReader;
+  /** Where its first element starts in `reader`. */
+  start: number;
+  encoding: DatasetEncoding;
+}
+
+/** An inflated dataset never needs more than half the 128 MB isolate. */
+const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+/** The most bytes a pixel of a decodable image takes (3 samples x 16 bits)... */
+const MAX_BYTES_PER_PIXEL = 6;
+/** ...plus room for the header elements before Pixel Data. */
+const HEADER_ALLOWANCE = 1024 * 1024;
+/** The first element of a real dataset is in group 0002 (meta) to 7FE0 (pixel data), usually 0008. */
+const FIRST_GROUP_MIN = 0x0002;
+const FIRST_GROUP_MAX = 0x7fe0;
+
+/**
+ * @example const { reader, start, encoding } = await openDataset(file, readFileMeta(file), DEFAULT_MAX_PIXELS)
+ */
+export async function openDataset(file: ByteReader, meta: FileMeta, maxPixels: number): Promise<OpenDataset> {
+  const start = meta.datasetOffset;
+  const uid = meta.transferSyntaxUID;
+  if (uid === undefined) return sniffed(file, meta);
+
+  const syntax = lookupTransferSyntax(uid);
+  if (!syntax) {
+    throw new DecodeError(415, 'unsupported_transfer_syntax', `unknown transfer syntax UID ${JSON.stringify(uid.slice(0, 64))}`);
+  }
+  if (!syntax.native) {
+    throw new DecodeError(
+      415,
+      'unsupported_transfer_syntax',
+      `transfer syntax ${syntax.name} (${syntax.uid}) carries compressed pixel data, which is not decoded here; ` +
+        `send uncompressed DICOM, e.g. Explicit VR Little Endian (${EXPLICIT_VR_LITTLE_ENDIAN})`,
+    );
+  }
+  const encoding = { explicitVR: syntax.explicitVR, littleEndian: syntax.littleEndian };
+  if (!syntax.deflated) return { reader: file.withByteOrder(encoding.littleEndian), start, encoding };
+
+  const limit = Math.min(MAX_INFLATED_BYTES, maxPixels * MAX_BYTES_PER_PIXEL + HEADER_ALLOWANCE);
+  const inflated = await inflateRaw(file.bytes.subarray(start), limit);
+  return { reader: new ByteReader(inflated, true), start: 0, encoding };
+}
+
+function sniffed(file: ByteReader, meta: FileMeta): OpenDataset {
+  const start = meta.datasetOffset;
+  const guess = sniffDatasetStart(file, start);
+  if (!meta.hasMeta) {
+    // Without 'DICM' or a meta group, only a plausible first element says this is DICOM at all.
+    if (!guess || guess.group < FIRST_GROUP_MIN || guess.group > FIRST_GROUP_MAX) {
+      throw new DecodeError(
+        415,
+        'unsupported_media_type',
+        "not a DICOM file: there is no 'DICM' marker at offset 128, and the first bytes are not a DICOM data element",
+      );
+    }
+  }
+  if (guess) return { reader: file.withByteOrder(guess.encoding.littleEndian), start, encoding: guess.encoding };
+  if (!file.has(start, 1)) {
+    // Nothing after the meta group: an empty dataset, which has no pixel data.
+    return { reader: file, start, encoding: { explicitVR: true, littleEndian: true } };
+  }
+  throw new DecodeError(
+    422,
+    'image_corrupt',
+    `the file meta information names no Transfer Syntax UID (0002,0010), and the dataset at offset ${start} ` +
+      'reads as neither explicit nor implicit VR',
+  );
+}

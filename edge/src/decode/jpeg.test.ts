@@ -1,0 +1,269 @@
+/**
+ * decodeJpeg on the real covid-semiseg slices, on the same slices with an EXIF Orientation spliced
+ * in (1..8, checked against the EXIF definition and against PIL's exif_transpose), on progressive
+ * and colour files PIL writes from a real slice into a temp folder, and on damaged or lying files,
+ * which must fail with DecodeError and the right status, and nothing else.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import jpeg from 'jpeg-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DecodeError, type DecodedImage } from './decoded-image.js';
+import { decodeJpeg } from './jpeg.js';
+
+const IMAGES = new URL('../../../../shared/data/covid-semiseg/test/images/', import.meta.url);
+const names = readdirSync(IMAGES).filter((f) => f.endsWith('.jpg')).sort();
+const real = new Uint8Array(readFileSync(new URL('18.jpg', IMAGES)));
+const sofAt = real.findIndex((b, i) => b === 0xff && real[i + 1] === 0xc0);
+
+interface Gray {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+function gray(img: DecodedImage): Gray {
+  if (img.kind !== 'gray' || img.bitDepth !== 8 || !(img.data instanceof Uint8Array)) throw new Error(`expected 8-bit gray, got ${img.kind}`);
+  return { width: img.width, height: img.height, data: img.data };
+}
+
+const same = (a: Gray, b: Gray): boolean => a.width === b.width && a.height === b.height && Buffer.from(a.data).equals(Buffer.from(b.data));
+
+function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
+/** jpeg-js straight, no orientation: the un-oriented reference. */
+function plainDecode(bytes: Uint8Array): Gray {
+  const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false });
+  const data = new Uint8Array(d.width * d.height);
+  for (let i = 0; i < data.length; i++) data[i] = d.data[i * 3]!;
+  return { width: d.width, height: d.height, data };
+}
+
+/** APP1 "Exif\0\0" + a little-endian TIFF whose IFD0 holds only Orientation. */
+function exifSegment(orientation: number): Uint8Array {
+  const seg = new Uint8Array(4 + 6 + 8 + 2 + 12 + 4);
+  const dv = new DataView(seg.buffer);
+  seg.set([0xff, 0xe1]);
+  dv.setUint16(2, seg.length - 2);
+  seg.set([0x45, 0x78, 0x69, 0x66, 0, 0, 0x49, 0x49], 4);
+  dv.setUint16(12, 42, true);
+  dv.setUint32(14, 8, true);
+  dv.setUint16(18, 1, true);
+  dv.setUint16(20, 0x0112, true);
+  dv.setUint16(22, 3, true);
+  dv.setUint32(24, 1, true);
+  dv.setUint16(28, orientation, true);
+  return seg;
+}
+
+const withExif = (jpg: Uint8Array, orientation: number): Uint8Array => {
+  const seg = exifSegment(orientation);
+  const out = new Uint8Array(jpg.length + seg.length);
+  out.set(jpg.subarray(0, 2));
+  out.set(seg, 2);
+  out.set(jpg.subarray(2), 2 + seg.length);
+  return out;
+};
+
+/** EXIF: where the stored 0th row / 0th column are to be seen, per orientation value. */
+const SIDES = { 1: ['top', 'left'], 2: ['top', 'right'], 3: ['bottom', 'right'], 4: ['bottom', 'left'], 5: ['left', 'top'], 6: ['right', 'top'], 7: ['right', 'bottom'], 8: ['left', 'bottom'] } as const;
+
+/** The upright image by the EXIF definition, pixel by pixel. */
+function uprightByDefinition(img: Gray, o: keyof typeof SIDES): Gray {
+  const [row0, col0] = SIDES[o];
+  const { width: W, height: H } = img;
+  const swap = row0 === 'left' || row0 === 'right';
+  const outW = swap ? H : W;
+  const outH = swap ? W : H;
+  const data = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const ox = swap ? (row0 === 'left' ? y : outW - 1 - y) : col0 === 'left' ? x : outW - 1 - x;
+      const oy = swap ? (col0 === 'top' ? x : outH - 1 - x) : row0 === 'top' ? y : outH - 1 - y;
+      data[oy * outW + ox] = img.data[y * W + x]!;
+    }
+  }
+  return { width: outW, height: outH, data };
+}
+
+function expectDecodeError(fn: () => unknown, status: number, code: string): DecodeError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, 'expected a DecodeError').toBeInstanceOf(DecodeError);
+  const e = caught as DecodeError;
+  expect({ status: e.status, code: e.code }, e.message).toEqual({ status, code });
+  return e;
+}
+
+const patched = (fn: (b: Uint8Array, dv: DataView) => void): Uint8Array => {
+  const b = real.slice();
+  fn(b, new DataView(b.buffer));
+  return b;
+};
+
+// ---- files only PIL can write: progressive and colour JPEGs, and its exif_transpose answers ----
+
+const PIL_SCRIPT = `
+import json, os, sys
+from PIL import Image, ImageOps
+d, src = sys.argv[1], sys.argv[2]
+im = Image.open(src).convert('L')
+im.save(os.path.join(d, 'base.jpg'), quality=90)
+im.save(os.path.join(d, 'prog.jpg'), quality=90, progressive=True)
+rgb = Image.merge('RGB', (im, im.point(lambda v: 255 - v), im.point(lambda v: v // 2)))
+rgb.save(os.path.join(d, 'color.jpg'), quality=95)
+rgb.save(os.path.join(d, 'color-prog.jpg'), quality=95, progressive=True)
+open(os.path.join(d, 'color-L.raw'), 'wb').write(Image.open(os.path.join(d, 'color.jpg')).convert('L').tobytes())
+sizes = {}
+for o in range(1, 9):
+    t = ImageOps.exif_transpose(Image.open(os.path.join(d, 'o%d.jpg' % o))).convert('L')
+    open(os.path.join(d, 'o%d.raw' % o), 'wb').write(t.tobytes())
+    sizes[o] = t.size
+print(json.dumps(sizes))
+`;
+
+let dir = '';
+let pil: { sizes: Record<string, [number, number]> } | undefined;
+let pilMissing = 'not run';
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'edge-jpeg-'));
+  for (let o = 1; o <= 8; o++) writeFileSync(join(dir, `o${o}.jpg`), withExif(real, o));
+  const run = spawnSync('/usr/bin/python3', ['-c', PIL_SCRIPT, dir, fileURLToPath(new URL('18.jpg', IMAGES))], { encoding: 'utf8' });
+  if (run.status === 0) pil = { sizes: JSON.parse(run.stdout) as Record<string, [number, number]> };
+  else pilMissing = `python3 with PIL (python3-pil) is not available: ${(run.error?.message ?? run.stderr).trim().split('\n').pop()}`;
+});
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+const fromDir = (name: string): Uint8Array => new Uint8Array(readFileSync(join(dir, name)));
+
+describe('decodeJpeg on real slices', () => {
+  it(`decodes all ${names.length} covid-semiseg test slices to the samples jpeg-js reads`, () => {
+    expect(names.length).toBe(48);
+    for (const name of names) {
+      const bytes = new Uint8Array(readFileSync(new URL(name, IMAGES)));
+      const img = decodeJpeg(bytes);
+      expect(img.kind === 'gray' && img.bitDepth === 8, name).toBe(true);
+      expect(same(gray(img), plainDecode(bytes)), name).toBe(true);
+    }
+  });
+
+  it('turns each EXIF orientation 1..8 upright as the EXIF definition says (sizes swap for 5..8)', () => {
+    const plain = plainDecode(real);
+    for (const o of [1, 2, 3, 4, 5, 6, 7, 8] as const) {
+      const img = gray(decodeJpeg(withExif(real, o)));
+      const want = uprightByDefinition(plain, o);
+      expect([img.width, img.height], `orientation ${o}`).toEqual(o >= 5 ? [plain.height, plain.width] : [plain.width, plain.height]);
+      expect(same(img, want), `orientation ${o}`).toBe(true);
+    }
+  });
+
+  it("agrees with PIL's ImageOps.exif_transpose on the same files", (ctx) => {
+    if (!pil) ctx.skip(pilMissing);
+    const ours = [1, 2, 3, 4, 5, 6, 7, 8].map((o) => gray(decodeJpeg(fromDir(`o${o}.jpg`))));
+    for (let o = 1; o <= 8; o++) {
+      const theirs = fromDir(`o${o}.raw`);
+      const mine = ours[o - 1]!;
+      expect([mine.width, mine.height], `orientation ${o}`).toEqual(pil!.sizes[String(o)]);
+      // libjpeg's IDCT and jpeg-js's differ by a level here and there; a wrong turn differs by tens.
+      expect(meanAbsDiff(mine.data, theirs), `orientation ${o}`).toBeLessThan(0.5);
+    }
+    for (const [a, b] of [[6, 8], [5, 7], [2, 4]] as const) {
+      expect(meanAbsDiff(ours[a - 1]!.data, fromDir(`o${b}.raw`)), `orientation ${a} vs PIL ${b}`).toBeGreaterThan(10);
+    }
+  });
+
+  it('decodes a progressive JPEG to the same pixels as its baseline twin', (ctx) => {
+    if (!pil) ctx.skip(pilMissing);
+    const prog = fromDir('prog.jpg');
+    expect(prog.findIndex((b, i) => b === 0xff && prog[i + 1] === 0xc2)).toBeGreaterThan(0);
+    // Same quantised coefficients, only ordered in several scans: the pixels must match exactly.
+    expect(same(gray(decodeJpeg(prog)), gray(decodeJpeg(fromDir('base.jpg'))))).toBe(true);
+  });
+
+  it("turns colour (baseline and progressive, 4:2:0) into luma close to PIL's convert('L')", (ctx) => {
+    if (!pil) ctx.skip(pilMissing);
+    const ref = fromDir('color-L.raw');
+    for (const name of ['color.jpg', 'color-prog.jpg']) {
+      const img = gray(decodeJpeg(fromDir(name)));
+      expect(img.data.length, name).toBe(ref.length);
+      // jpeg-js upsamples chroma by repetition, libjpeg by interpolation: small differences at edges.
+      expect(meanAbsDiff(img.data, ref), name).toBeLessThan(1);
+    }
+  });
+
+  it('ignores bytes after EOI', () => {
+    const tail = new Uint8Array(real.length + 64).fill(0xab);
+    tail.set(real);
+    expect(same(gray(decodeJpeg(tail)), plainDecode(real))).toBe(true);
+  });
+});
+
+describe('decodeJpeg on damaged and hostile input', () => {
+  it('refuses a file cut short anywhere with 422 image_truncated', () => {
+    const cuts = [2, 3, 10, sofAt + 4, sofAt + 40, 700, real.length >> 1, real.length - 100, real.length - 2, real.length - 1];
+    for (const cut of cuts) expectDecodeError(() => decodeJpeg(real.subarray(0, cut)), 422, 'image_truncated');
+  });
+
+  it('refuses empty, garbage and non-JPEG bytes with 422 image_corrupt', () => {
+    let seed = 3;
+    const garbage = Uint8Array.from({ length: 4096 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    const png = new Uint8Array(readFileSync(new URL('../masks/18.png', IMAGES)));
+    const sofBeforeJunk = Uint8Array.of(0xff, 0xd8, 0xff, 0xdb, 0x00, 0x04, 0x00, 0x00, 0x12, 0x34);
+    for (const bytes of [new Uint8Array(0), new Uint8Array(1000), garbage, png, sofBeforeJunk]) {
+      expectDecodeError(() => decodeJpeg(bytes), 422, 'image_corrupt');
+    }
+  });
+
+  it('refuses a SOF claiming 60000x60000 with 413 before decoding or allocating', () => {
+    const huge = patched((_, dv) => (dv.setUint16(sofAt + 5, 60000), dv.setUint16(sofAt + 7, 60000)));
+    const before = process.memoryUsage().arrayBuffers;
+    const t0 = performance.now();
+    expect(expectDecodeError(() => decodeJpeg(huge), 413, 'image_too_large').message).toContain('60000x60000');
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+  });
+
+  it('refuses a zero side (422), too many pixels for maxPixels (413) and 12-bit samples (415)', () => {
+    expectDecodeError(() => decodeJpeg(patched((_, dv) => dv.setUint16(sofAt + 5, 0))), 422, 'image_dimensions_invalid');
+    expectDecodeError(() => decodeJpeg(real, { maxPixels: 359 * 373 - 1 }), 413, 'image_too_large');
+    expect(gray(decodeJpeg(real, { maxPixels: 359 * 373 })).width).toBe(359);
+    expectDecodeError(() => decodeJpeg(patched((b) => (b[sofAt + 4] = 12))), 415, 'unsupported_image_kind');
+  });
+
+  it("maps jpeg-js's memory budget to 413", () => {
+    expectDecodeError(() => decodeJpeg(real, { maxDecoderMemoryMB: 1 }), 413, 'image_too_large');
+  });
+
+  it('answers random damage inside the compressed data with a decode or a DecodeError, never another error', () => {
+    const sos = real.findIndex((b, i) => b === 0xff && real[i + 1] === 0xda);
+    let seed = 2024;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const bytes = real.slice();
+      for (let k = 0; k <= rand(6); k++) bytes[sos + 20 + rand(real.length - sos - 30)] = rand(256);
+      if (i % 5 === 0) bytes[sofAt + 10 + rand(4)] = rand(256); // the component table too
+      try {
+        decodeJpeg(bytes);
+        outcomes.add('decoded');
+      } catch (err) {
+        expect(err, String(err)).toBeInstanceOf(DecodeError);
+        outcomes.add((err as DecodeError).code);
+      }
+    }
+    expect(outcomes.size).toBeGreaterThan(0);
+  });
+});
