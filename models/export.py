@@ -144,6 +144,7 @@ def main() -> None:
         "inputName": "image",
         "probabilityOutput": "prob",
         "normalization": {"mean": list(config.mean), "std": list(config.std)},
+        "weightStorage": "int8-dequantize-at-load",
         "description": "BSNet (Cong et al., IEEE TCE 2022), Res2Net-50 v1b backbone, trained from scratch on "
                        "COVID-SemiSeg. Conv weights stored int8 per output channel, dequantised at load.",
         "weights": {"storage": "int8 per-output-channel symmetric + DequantizeLinear (opset 13)",

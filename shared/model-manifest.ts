@@ -25,6 +25,11 @@ export const ModelManifest = z
     probabilityOutput: z.string().default('prob'),
     /** Gray slices are repeated to 3 channels, scaled to 0..1, then (x - mean) / std per channel. */
     normalization: z.object({ mean: triple, std: triple }),
+    /**
+     * How the weights are stored. `int8-dequantize-at-load`: int8 + per-channel DequantizeLinear
+     * on constant weights (activations fp32), which runtimes should fold to fp32 at load.
+     */
+    weightStorage: z.enum(['fp32', 'int8-dequantize-at-load']).default('fp32'),
     description: z.string().optional(),
     training: z.record(z.string(), z.unknown()).optional(),
     scores: z.record(z.string(), z.unknown()).optional(),

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import type { ModelManifest } from '../../shared/model-manifest.js';
 import { batchModel, runBatch } from '../src/inference/run-batch.js';
+import { sessionOptions } from '../src/inference/session-options.js';
 
 export interface BareResult {
   batch: number;
@@ -51,13 +52,8 @@ export function syntheticSlices(count: number, size: number): Uint8Array[] {
 export async function runBareSessionLoop(modelBytes: Uint8Array, manifest: ModelManifest, opts: BareOptions): Promise<BareResult[]> {
   const size = manifest.inputSize;
   const pixels = size * size;
-  const session = await ort.InferenceSession.create(modelBytes, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: opts.intraOpThreads ?? availableParallelism(),
-    // Same as the worker's session threads: one op at a time, all cores inside each op.
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  });
+  // The worker's own session options, so the baseline differs from it in queueing and transport only.
+  const session = await ort.InferenceSession.create(modelBytes, sessionOptions(manifest.weightStorage, 'cpu', opts.intraOpThreads ?? availableParallelism()));
   const slices = syntheticSlices(4, size);
 
   // Exactly the worker's per-batch work, by calling the same function its session threads do.

@@ -83,6 +83,7 @@ export async function prepareReferenceModel(opts: {
     inputName: 'image',
     probabilityOutput: 'prob',
     normalization: { mean: [...IMAGENET.mean], std: [...IMAGENET.std] },
+    weightStorage: 'fp32',
     description: 'Randomly initialised BSNet with the reference architecture, for benchmarks only. It segments nothing.',
   };
   const manifestPath = join(benchDir, 'bsnet-ref.manifest.json');

@@ -47,6 +47,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
       outputName: manifest.probabilityOutput,
       inputSize: manifest.inputSize,
       normalization: manifest.normalization,
+      weightStorage: manifest.weightStorage,
       providers: providerCandidates(config.executionProvider),
       intraOpThreads: config.intraOpThreads,
       warmupBatchSizes: [1, Math.min(config.maxBatch, 2)],

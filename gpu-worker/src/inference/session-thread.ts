@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { batchModel, runBatch, type BatchModel } from './run-batch.js';
-import { providerOption } from './execution-providers.js';
+import { sessionOptions } from './session-options.js';
 import type { FromThread, ProviderAttempt, RunRequest, ThreadInit } from './thread-messages.js';
 
 const init = workerData as ThreadInit;
@@ -22,12 +22,7 @@ async function createSession(): Promise<{ model: BatchModel; attempts: ProviderA
   for (const provider of init.providers) {
     let session: ort.InferenceSession | undefined;
     try {
-      session = await ort.InferenceSession.create(init.modelBytes, {
-        executionProviders: [providerOption(provider)],
-        intraOpNumThreads: init.intraOpThreads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-      });
+      session = await ort.InferenceSession.create(init.modelBytes, sessionOptions(init.weightStorage, provider, init.intraOpThreads));
       // A provider can load and still fail at the first run (missing kernels, no adapter):
       // warm up before claiming it, so /readyz only reports a provider that has computed.
       const model = batchModel(session, init);

@@ -1,6 +1,7 @@
 /** Messages between the session pool (main thread) and its session threads. */
 import type { ExecutionProvider } from '../config.js';
 import type { Normalization } from './normalize.js';
+import type { ModelManifest } from '../../../shared/model-manifest.js';
 
 export interface ThreadInit {
   modelBytes: Uint8Array;
@@ -8,6 +9,7 @@ export interface ThreadInit {
   outputName: string;
   inputSize: number;
   normalization: Normalization;
+  weightStorage: ModelManifest['weightStorage'];
   providers: ExecutionProvider[];
   intraOpThreads: number;
   /** Batch sizes to run once before reporting ready, so the first caller does not pay warm-up. */
