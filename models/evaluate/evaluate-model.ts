@@ -68,6 +68,7 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
       outputName: manifest.probabilityOutput,
       inputSize: size,
       normalization: manifest.normalization,
+      weightStorage: manifest.weightStorage,
       providers: providerCandidates(opts.provider ?? 'cpu'),
       intraOpThreads: availableParallelism(),
       warmupBatchSizes: [1],

@@ -20,6 +20,7 @@ beforeAll(async () => {
       outputName: manifest.probabilityOutput,
       inputSize: manifest.inputSize,
       normalization: manifest.normalization,
+      weightStorage: manifest.weightStorage,
       providers: ['cpu'],
       intraOpThreads: 1,
       warmupBatchSizes: [1],
