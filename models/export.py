@@ -87,8 +87,10 @@ def training_facts(run: Path) -> dict:
     cfg = run / "config.json"
     if cfg.exists():
         c = json.loads(cfg.read_text())
-        facts["config"] = {k: c.get(k) for k in ("epochs", "batch", "lr", "clip", "sizes", "bf16", "seed", "data_stage", "init", "torch")
-                           if k in c}
+        a = c.get("args", {})
+        facts["config"] = {k: a[k] for k in ("epochs", "batch", "lr", "clip", "clip_mode", "sizes", "bf16", "channels_last", "seed",
+                                             "data_stage", "init", "max_minutes") if k in a}
+        facts["config"].update({k: c[k] for k in ("torch", "platform", "threads", "counts") if k in c})
     log = run / "log.jsonl"
     if log.exists():
         rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
