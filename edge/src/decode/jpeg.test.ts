@@ -13,6 +13,7 @@ import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecodeError, type DecodedImage } from './decoded-image.js';
 import { decodeJpeg } from './jpeg.js';
+import { expectDecodeError } from './expect-decode-error.test-support.js';
 
 const IMAGES = new URL('../../../../shared/data/covid-semiseg/test/images/', import.meta.url);
 const names = readdirSync(IMAGES).filter((f) => f.endsWith('.jpg')).sort();
@@ -93,18 +94,6 @@ function uprightByDefinition(img: Gray, o: keyof typeof SIDES): Gray {
   return { width: outW, height: outH, data };
 }
 
-function expectDecodeError(fn: () => unknown, status: number, code: string): DecodeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected a DecodeError').toBeInstanceOf(DecodeError);
-  const e = caught as DecodeError;
-  expect({ status: e.status, code: e.code }, e.message).toEqual({ status, code });
-  return e;
-}
 
 const patched = (fn: (b: Uint8Array, dv: DataView) => void): Uint8Array => {
   const b = real.slice();

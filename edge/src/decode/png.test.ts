@@ -12,6 +12,7 @@ import UPNG from 'upng-js';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, type DecodedImage } from './decoded-image.js';
 import { decodePng, readPngHeader } from './png.js';
+import { expectDecodeError } from './expect-decode-error.test-support.js';
 
 const DATA = new URL('../../../../shared/data/covid-semiseg/test/', import.meta.url);
 const MASKS = new URL('masks/', DATA);
@@ -136,18 +137,6 @@ function expectGray(img: DecodedImage, bitDepth: 8 | 16, expected: (x: number, y
   expect(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength).equals(Buffer.from(want.buffer))).toBe(true);
 }
 
-function expectDecodeError(fn: () => unknown, status: number, code: string): DecodeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected a DecodeError').toBeInstanceOf(DecodeError);
-  const e = caught as DecodeError;
-  expect({ status: e.status, code: e.code }, e.message).toEqual({ status, code });
-  return e;
-}
 
 /** A 16-bit sample with its low byte unrelated to its high byte, so any truncation shows. */
 const s16 = (x: number, y: number): number => (at(x, y) << 8) | ((x * 31 + y * 17) & 255);
