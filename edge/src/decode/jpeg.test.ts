@@ -13,6 +13,7 @@ import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecodeError, type DecodedImage } from './decoded-image.js';
 import { decodeJpeg } from './jpeg.js';
+import { uprightByDefinition } from './exif-orientation-oracle.test-support.js';
 import { expectDecodeError } from './expect-decode-error.test-support.js';
 
 const IMAGES = new URL('../../../../shared/data/covid-semiseg/test/images/', import.meta.url);
@@ -72,28 +73,6 @@ const withExif = (jpg: Uint8Array, orientation: number): Uint8Array => {
   out.set(jpg.subarray(2), 2 + seg.length);
   return out;
 };
-
-/** EXIF: where the stored 0th row / 0th column are to be seen, per orientation value. */
-const SIDES = { 1: ['top', 'left'], 2: ['top', 'right'], 3: ['bottom', 'right'], 4: ['bottom', 'left'], 5: ['left', 'top'], 6: ['right', 'top'], 7: ['right', 'bottom'], 8: ['left', 'bottom'] } as const;
-
-/** The upright image by the EXIF definition, pixel by pixel. */
-function uprightByDefinition(img: Gray, o: keyof typeof SIDES): Gray {
-  const [row0, col0] = SIDES[o];
-  const { width: W, height: H } = img;
-  const swap = row0 === 'left' || row0 === 'right';
-  const outW = swap ? H : W;
-  const outH = swap ? W : H;
-  const data = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const ox = swap ? (row0 === 'left' ? y : outW - 1 - y) : col0 === 'left' ? x : outW - 1 - x;
-      const oy = swap ? (col0 === 'top' ? x : outH - 1 - x) : row0 === 'top' ? y : outH - 1 - y;
-      data[oy * outW + ox] = img.data[y * W + x]!;
-    }
-  }
-  return { width: outW, height: outH, data };
-}
-
 
 const patched = (fn: (b: Uint8Array, dv: DataView) => void): Uint8Array => {
   const b = real.slice();

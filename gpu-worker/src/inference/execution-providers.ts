@@ -9,7 +9,3 @@ export function providerCandidates(requested: 'auto' | ExecutionProvider): Execu
   return requested === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [requested];
 }
 
-/** onnxruntime-node options for one provider (ORT's own names for them). */
-export function providerOption(provider: ExecutionProvider): string {
-  return provider;
-}

@@ -5,7 +5,6 @@
 import type * as ort from 'onnxruntime-node';
 import type { ModelManifest } from '../../../shared/model-manifest.js';
 import type { ExecutionProvider } from '../config.js';
-import { providerOption } from './execution-providers.js';
 
 export function sessionOptions(
   weightStorage: ModelManifest['weightStorage'],
@@ -13,7 +12,8 @@ export function sessionOptions(
   intraOpThreads: number,
 ): ort.InferenceSession.SessionOptions {
   return {
-    executionProviders: [providerOption(provider)],
+    // The config's provider names are onnxruntime-node's own.
+    executionProviders: [provider],
     intraOpNumThreads: intraOpThreads,
     // One op at a time with all cores inside it: the network is a chain of big convolutions.
     interOpNumThreads: 1,
