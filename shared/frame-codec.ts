@@ -73,7 +73,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength)));
   } catch {
     throw new FrameError('frame_header_not_json', 'frame header is not valid UTF-8 JSON');
   }

@@ -5,12 +5,14 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { DEV_HMAC_SECRET } from '../../shared/dev-secrets.js';
+
+/** Used only outside production so a newcomer's local stack works; never valid in production. */
+export { DEV_HMAC_SECRET };
 
 export const EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
 
-/** Used only outside production so a newcomer's local stack works; never valid in production. */
-export const DEV_HMAC_SECRET = 'bsnet-local-development-secret-not-for-production';
 
 export const DEFAULT_MANIFEST = fileURLToPath(new URL('../../models/bsnet.manifest.json', import.meta.url));
 
