@@ -1,0 +1,87 @@
+/**
+ * Readiness of the GPU workers for the edge's own health endpoint: every worker's `GET /readyz`
+ * at once (unauthenticated; ready only once its model is loaded and warmed), with the pool's
+ * breaker view beside it. Read-only: probes do not feed the breakers, which judge real traffic.
+ * The result keeps the workers' origins (internal addresses); the caller decides what to expose.
+ * Workers runtime code: Web APIs only.
+ */
+import { z } from 'zod';
+import { Problem } from '../../../shared/problem.js';
+import type { BreakerState } from './circuit-breaker.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** The worker's /readyz body when ready (gpu-worker/src/http/routes/health.ts); extra fields are ignored. */
+const ReadyBody = z.object({
+  status: z.literal('ready'),
+  model: z.object({
+    name: z.string(),
+    version: z.string(),
+    sha256: z.string().optional(),
+    inputSize: z.number().int().positive().optional(),
+  }),
+  executionProvider: z.string().optional(),
+});
+type ReadyModel = z.infer<typeof ReadyBody>['model'];
+
+export interface WorkerHealth {
+  origin: string;
+  ready: boolean;
+  model?: ReadyModel;
+  /** The provider really in use (cuda, webgpu, cpu). */
+  executionProvider?: string;
+  /** The pool's breaker state for this worker; null when checked from bare origins. */
+  breaker: BreakerState | null;
+  latencyMs: number;
+  /** Why not ready: `timeout`, `network`, the worker's problem code, `http_<status>` or `bad_body`. */
+  error?: string;
+}
+
+export interface PoolHealth {
+  /** At least one worker is ready to take work. */
+  healthy: boolean;
+  workers: WorkerHealth[];
+}
+
+export interface PoolHealthOptions {
+  /** Per-worker budget (default 2 s): a health check must answer even when a worker hangs. */
+  timeoutMs?: number;
+}
+
+/**
+ * @example
+ * const { healthy, workers } = await checkPoolHealth(pool, { timeoutMs: 2000 });
+ */
+export async function checkPoolHealth(target: WorkerPool | readonly string[], opts: PoolHealthOptions = {}): Promise<PoolHealth> {
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const entries =
+    target instanceof WorkerPool
+      ? target.snapshot().map((s) => ({ origin: s.origin, breaker: s.state as BreakerState | null }))
+      : target.map((origin) => ({ origin, breaker: null }));
+  const workers = await Promise.all(entries.map(({ origin, breaker }) => probe(origin, timeoutMs).then((r) => ({ origin, breaker, ...r }))));
+  return { healthy: workers.some((w) => w.ready), workers };
+}
+
+type ProbeResult = Omit<WorkerHealth, 'origin' | 'breaker'>;
+
+async function probe(origin: string, timeoutMs: number): Promise<ProbeResult> {
+  const started = Date.now();
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const done = (r: Omit<ProbeResult, 'latencyMs'>): ProbeResult => ({ ...r, latencyMs: Date.now() - started });
+  try {
+    const res = await fetch(`${origin}/readyz`, { signal: timeout, redirect: 'manual' });
+    const body: unknown = await res.json().catch(() => undefined);
+    if (res.status === 200) {
+      const ready = ReadyBody.safeParse(body);
+      if (!ready.success) return done({ ready: false, error: 'bad_body' });
+      return done({
+        ready: true,
+        model: ready.data.model,
+        ...(ready.data.executionProvider ? { executionProvider: ready.data.executionProvider } : {}),
+      });
+    }
+    // Not ready yet (loading) or failed: the worker says which in its problem code.
+    return done({ ready: false, error: Problem.safeParse(body).data?.code ?? `http_${res.status}` });
+  } catch {
+    return done({ ready: false, error: timeout.aborted ? 'timeout' : 'network' });
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * Fans one request's slices out over the GPU workers and gathers the maps back in upload order.
+ * Slices go in chunks of at most `maxSlicesPerCall` (the worker batches 8, so 8-slice calls fill
+ * its batches while spreading a 64-slice upload over every worker), all chunks at once, each to
+ * the least-loaded worker whose breaker lets it through. A failed chunk is retried on a worker
+ * it has not tried yet, within the request's overall deadline; when a chunk cannot be served
+ * the others are aborted and the request ends with one {@link EdgeError}.
+ * Workers runtime code: Web APIs only.
+ */
+import type { InferTiming } from '../../../shared/infer-protocol.js';
+import { EdgeError } from '../http/edge-error.js';
+import { CircuitBreaker, type BreakerPermit, type BreakerState, type CircuitBreakerOptions, type Clock } from './circuit-breaker.js';
+import { callWorker, type ModelId } from './infer-client.js';
+import type { ModelSlice } from './model-slice.js';
+import { giveUpError } from './give-up-error.js';
+import { WorkerCallError, type WorkerFailureKind } from './worker-call-error.js';
+
+// The isolate-wide registry lives in its own file; callers get it with the pool.
+export { clearWorkerPools, getWorkerPool } from './pool-registry.js';
+
+export interface WorkerPoolOptions {
+  /** HMAC secret shared with the workers. */
+  secret: string;
+  /** The model's input side (slices and maps are `inputSize²` bytes). */
+  inputSize: number;
+  /** Budget for one call to one worker. */
+  timeoutMs: number;
+  /**
+   * Budget for a whole `infer()`, retries included (default `2 * timeoutMs`): one hung worker
+   * can be retried elsewhere in full, but hangs do not stack up to `maxAttempts` timeouts.
+   */
+  deadlineMs?: number;
+  /** Most slices per worker call (default 8, the worker's batch size). */
+  maxSlicesPerCall?: number;
+  /** Workers one chunk may try, the first included (default min(3, number of workers)). */
+  maxAttempts?: number;
+  /** When set, workers serving another model are treated as broken (masks are cached per model). */
+  model?: ModelId;
+  breaker?: CircuitBreakerOptions;
+}
+
+export interface InferOptions {
+  /** Correlation id passed to the workers' logs. */
+  requestId?: string;
+  /** Aborting it (e.g. the client went away) abandons every call; infer rejects with its reason. */
+  signal?: AbortSignal;
+}
+
+/** Who served one chunk, for logs and Server-Timing; origins are internal addresses. */
+export interface ChunkReport {
+  origin: string;
+  /** Index of the chunk's first slice in the upload. */
+  start: number;
+  slices: number;
+  /** Workers tried for this chunk, the one that answered included. */
+  attempts: number;
+  timing: InferTiming;
+}
+
+export interface PoolInferResult {
+  /** One 8-bit probability map per slice, in upload order. */
+  probabilities: Uint8Array[];
+  model: ModelId;
+  calls: ChunkReport[];
+}
+
+/** One worker's health as the pool sees it, for /health. */
+export interface WorkerSnapshot {
+  origin: string;
+  state: BreakerState;
+  /** Slices sent to it and not yet answered. */
+  inFlight: number;
+  consecutiveFailures: number;
+}
+
+interface WorkerSlot {
+  origin: string;
+  breaker: CircuitBreaker;
+  inFlight: number;
+  /** Until then the worker said its queue is full: other workers are preferred. */
+  busyUntil: number;
+}
+
+interface Chunk {
+  start: number;
+  slices: readonly ModelSlice[];
+}
+
+interface RequestContext {
+  deadline: number;
+  signal: AbortSignal;
+  requestId: string | undefined;
+}
+
+/** Failures that say the worker is unwell. Back-pressure (overloaded) and our own 4xx do not. */
+const HEALTH_FAILURES: ReadonlySet<WorkerFailureKind> = new Set(['timeout', 'network', 'server', 'bad_response']);
+
+/**
+ * @example
+ * const pool = new WorkerPool(config.workerOrigins, { secret: config.workerHmacSecret, inputSize: 352, timeoutMs: config.workerTimeoutMs });
+ * const { probabilities } = await pool.infer(slices, { requestId });
+ */
+export class WorkerPool {
+  private readonly slots: WorkerSlot[];
+  private readonly deadlineMs: number;
+  private readonly maxSlicesPerCall: number;
+  private readonly maxAttempts: number;
+  /** Where the next tie-break starts, so equally loaded workers take turns. */
+  private cursor = 0;
+
+  constructor(
+    origins: readonly string[],
+    private readonly options: WorkerPoolOptions,
+    private readonly clock: Clock = Date.now,
+  ) {
+    if (origins.length === 0) throw new RangeError('origins: at least one worker origin is required');
+    this.slots = origins.map((origin) => ({ origin, breaker: new CircuitBreaker(options.breaker, clock), inFlight: 0, busyUntil: 0 }));
+    this.deadlineMs = options.deadlineMs ?? 2 * options.timeoutMs;
+    this.maxSlicesPerCall = options.maxSlicesPerCall ?? 8;
+    this.maxAttempts = Math.min(options.maxAttempts ?? 3, origins.length);
+    if (!Number.isInteger(this.maxSlicesPerCall) || this.maxSlicesPerCall < 1) throw new RangeError('maxSlicesPerCall: must be a positive integer');
+    if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) throw new RangeError('maxAttempts: must be a positive integer');
+  }
+
+  /**
+   * Runs every slice through the model on the workers; maps come back in upload order.
+   * Throws EdgeError 503 `workers_unavailable`, 504 `worker_timeout` or 502 `worker_rejected` /
+   * `worker_model_mismatch` when it must give up, and the signal's reason when aborted.
+   */
+  async infer(slices: readonly ModelSlice[], opts: InferOptions = {}): Promise<PoolInferResult> {
+    const sliceBytes = this.options.inputSize ** 2;
+    if (slices.length === 0) throw new RangeError('slices: at least one slice is required');
+    // Checked before anything is sent, so a bad slice cannot leave half the chunks running.
+    slices.forEach((s, i) => {
+      if (s.pixels.length !== sliceBytes) throw new RangeError(`slices[${i}].pixels: expected ${sliceBytes} bytes, got ${s.pixels.length}`);
+    });
+    opts.signal?.throwIfAborted();
+
+    const group = new AbortController();
+    const ctx: RequestContext = {
+      deadline: this.clock() + this.deadlineMs,
+      signal: opts.signal ? AbortSignal.any([opts.signal, group.signal]) : group.signal,
+      requestId: opts.requestId,
+    };
+    const chunks: Chunk[] = [];
+    for (let start = 0; start < slices.length; start += this.maxSlicesPerCall) {
+      chunks.push({ start, slices: slices.slice(start, start + this.maxSlicesPerCall) });
+    }
+    // The first chunk to give up aborts the rest: the request has failed, their work is waste.
+    const results = await Promise.all(
+      chunks.map((chunk) =>
+        this.runChunk(chunk, ctx).catch((err: unknown) => {
+          group.abort(err);
+          throw err;
+        }),
+      ),
+    );
+
+    const model = results[0]!.model;
+    if (results.some((r) => r.model.name !== model.name || r.model.version !== model.version)) {
+      throw new EdgeError(502, 'worker_model_mismatch', 'the GPU workers serve different model versions; retry after the rollout');
+    }
+    return {
+      probabilities: results.flatMap((r) => r.probabilities),
+      model,
+      calls: results.map(({ origin, start, slices: n, attempts, timing }) => ({ origin, start, slices: n, attempts, timing })),
+    };
+  }
+
+  /** Every worker's breaker state and load, in configuration order. */
+  snapshot(): WorkerSnapshot[] {
+    return this.slots.map((s) => ({
+      origin: s.origin,
+      state: s.breaker.state,
+      inFlight: s.inFlight,
+      consecutiveFailures: s.breaker.consecutiveFailures,
+    }));
+  }
+
+  private async runChunk(chunk: Chunk, ctx: RequestContext): Promise<ChunkReport & { probabilities: Uint8Array[]; model: ModelId }> {
+    const tried = new Set<WorkerSlot>();
+    const failures: WorkerCallError[] = [];
+    const count = chunk.slices.length;
+    let outOfTime = false;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const remaining = ctx.deadline - this.clock();
+      if (remaining <= 0) {
+        outOfTime = true;
+        break;
+      }
+      const picked = this.pick(tried);
+      if (!picked) break;
+      const { slot, permit } = picked;
+      tried.add(slot);
+      slot.inFlight += count;
+      try {
+        const result = await callWorker(slot.origin, chunk.slices, {
+          secret: this.options.secret,
+          inputSize: this.options.inputSize,
+          timeoutMs: Math.min(this.options.timeoutMs, remaining),
+          signal: ctx.signal,
+          ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+          ...(this.options.model ? { expectModel: this.options.model } : {}),
+        });
+        slot.breaker.record(permit, 'success');
+        return { ...result, origin: slot.origin, start: chunk.start, slices: count, attempts: attempt };
+      } catch (err) {
+        if (!(err instanceof WorkerCallError)) {
+          // Aborted (a sibling chunk failed or the client left): says nothing about this worker.
+          slot.breaker.record(permit, 'neutral');
+          throw err;
+        }
+        slot.breaker.record(permit, HEALTH_FAILURES.has(err.kind) ? 'failure' : 'neutral');
+        if (err.kind === 'overloaded') slot.busyUntil = this.clock() + (err.retryAfter ?? 1) * 1000;
+        failures.push(err);
+        if (!err.retryable) break;
+        ctx.signal.throwIfAborted();
+      } finally {
+        slot.inFlight -= count;
+      }
+    }
+    throw giveUpError(failures, { outOfTime, retryAfterMs: this.soonestProbeMs() });
+  }
+
+  /**
+   * The worker for the next attempt, with its breaker permit. Preference: a half-open worker
+   * (its one probe is how it comes back; a failed probe just costs this chunk a retry), then
+   * workers not recently overloaded, then the fewest slices in flight, then taking turns.
+   */
+  private pick(tried: ReadonlySet<WorkerSlot>): { slot: WorkerSlot; permit: BreakerPermit } | undefined {
+    const now = this.clock();
+    const n = this.slots.length;
+    const rank = (s: WorkerSlot, i: number): number[] => [
+      s.breaker.state === 'half_open' ? 0 : 1,
+      s.busyUntil > now ? 1 : 0,
+      s.inFlight,
+      (i - this.cursor + n) % n,
+    ];
+    const candidates = this.slots
+      .map((slot, i) => ({ slot, i, key: rank(slot, i) }))
+      .filter(({ slot }) => !tried.has(slot) && slot.breaker.canPass())
+      .sort((a, b) => compareKeys(a.key, b.key));
+    for (const { slot, i } of candidates) {
+      const permit = slot.breaker.acquire();
+      if (!permit) continue;
+      this.cursor = (i + 1) % n;
+      return { slot, permit };
+    }
+    return undefined;
+  }
+
+  /** When the first open breaker will let a probe through: the honest Retry-After when none can take work. */
+  private soonestProbeMs(): number | undefined {
+    const waits = this.slots.filter((s) => !s.breaker.canPass()).map((s) => s.breaker.msUntilProbe());
+    return waits.length === this.slots.length ? Math.min(...waits) : undefined;
+  }
+}
+
+function compareKeys(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
