@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each integration file starts real servers with onnxruntime sessions; two cores run two files well.
     maxWorkers: 2,
-    env: { BSNET_LOG: 'silent' },
+    // Offline: miniflare must not try to download Request.cf, wrangler must not send telemetry.
+    env: { BSNET_LOG: 'silent', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' },
   },
 });

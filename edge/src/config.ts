@@ -29,6 +29,7 @@ const VarsSchema = z.object({
     .pipe(z.array(origin).min(1, 'WORKER_ORIGINS needs at least one origin')),
   MODEL_NAME: z.string().min(1),
   MODEL_VERSION: z.string().min(1),
+  MODEL_INPUT_SIZE: int(32, 2048).default(352),
   MAX_SLICES_PER_REQUEST: int(1, 256).default(64),
   MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(40 * 1024 * 1024),
   RATE_LIMIT_KEY_PER_MINUTE: int(1, 1_000_000).default(600),
@@ -42,7 +43,7 @@ const VarsSchema = z.object({
 export interface EdgeConfig {
   production: boolean;
   workerOrigins: string[];
-  model: { name: string; version: string };
+  model: { name: string; version: string; inputSize: number };
   maxSlicesPerRequest: number;
   maxBodyBytes: number;
   rateLimitPerMinute: { key: number; token: number };
@@ -82,7 +83,7 @@ export function loadConfig(env: EdgeBindings): EdgeConfig {
   const config: EdgeConfig = {
     production,
     workerOrigins: v.WORKER_ORIGINS,
-    model: { name: v.MODEL_NAME, version: v.MODEL_VERSION },
+    model: { name: v.MODEL_NAME, version: v.MODEL_VERSION, inputSize: v.MODEL_INPUT_SIZE },
     maxSlicesPerRequest: v.MAX_SLICES_PER_REQUEST,
     maxBodyBytes: v.MAX_BODY_BYTES,
     rateLimitPerMinute: { key: v.RATE_LIMIT_KEY_PER_MINUTE, token: v.RATE_LIMIT_TOKEN_PER_MINUTE },

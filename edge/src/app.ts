@@ -1,0 +1,45 @@
+/**
+ * Assembles the public edge app: request context first, then per-route authentication, scope,
+ * rate limit and body limit, then the handlers. Errors from anywhere become problem+json.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { MiddlewareHandler } from 'hono';
+import { authenticate, requireScope } from './auth/authenticate.js';
+import { tokensRoute } from './auth/tokens-route.js';
+import type { EdgeEnv } from './http/edge-env.js';
+import { EdgeError } from './http/edge-error.js';
+import { handleError, handleNotFound } from './http/problem-response.js';
+import { requestContext } from './http/request-context.js';
+import { rateLimit } from './quota/rate-limit.js';
+import { apiDocsRoutes } from './routes/api-docs.js';
+import { healthRoute } from './routes/health.js';
+import { segmentRoute } from './routes/segment.js';
+
+/** Hono's body limit with the configured size; streams are cut off as soon as they pass it. */
+function limitBody(): MiddlewareHandler<EdgeEnv> {
+  return (c, next) =>
+    bodyLimit({
+      maxSize: c.var.config.maxBodyBytes,
+      onError: () => {
+        throw new EdgeError(413, 'body_too_large', `request body exceeds ${c.var.config.maxBodyBytes} bytes`, { field: 'body' });
+      },
+    })(c, next);
+}
+
+export function createApp(): Hono<EdgeEnv> {
+  const app = new Hono<EdgeEnv>();
+  app.use('*', requestContext());
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+
+  app.route('/', apiDocsRoutes);
+  app.route('/v1/health', healthRoute);
+
+  app.use('/v1/segment', authenticate(), requireScope('segment'), rateLimit(), limitBody());
+  app.route('/v1/segment', segmentRoute);
+
+  app.use('/v1/tokens', authenticate(), rateLimit(), limitBody());
+  app.route('/v1/tokens', tokensRoute);
+  return app;
+}

@@ -1,0 +1,96 @@
+/**
+ * `POST /v1/segment`: one slice as the raw body or a series as multipart, answered as JSON
+ * (one SliceResult, or a SeriesResult in upload order) or, with `Accept: image/png` for a single
+ * slice, as the PNG itself. Authentication, scope and rate limits run before this handler.
+ */
+import { Hono, type Context } from 'hono';
+import { SegmentQuery, type SliceResult } from '../api/segment-schemas.js';
+import { MaskCache } from '../cache/mask-cache.js';
+import { EdgeError } from '../http/edge-error.js';
+import type { EdgeEnv } from '../http/edge-env.js';
+import { parseWindowParams, WindowParamError, type WindowOption } from '../imaging/window.js';
+import { consumeUploadQuota } from '../quota/rate-limit.js';
+import { renderSlice } from '../segment/render-slice.js';
+import { segmentSlices } from '../segment/segment-slices.js';
+import { workerPoolFor } from '../segment/worker-pool-for.js';
+import { readSlices } from '../upload/read-slices.js';
+import { bytesToBase64 } from '../imaging/base64.js';
+
+/** True when the client asked for the PNG itself rather than JSON. */
+function wantsPng(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
+  const png = types.indexOf('image/png');
+  const json = types.indexOf('application/json');
+  return png !== -1 && (json === -1 || png < json);
+}
+
+function parseOptions(c: Context<EdgeEnv>): { probability: boolean; window: WindowOption } {
+  const query = SegmentQuery.safeParse(c.req.query());
+  if (!query.success) {
+    const issue = query.error.issues[0]!;
+    const field = issue.path.join('.');
+    throw new EdgeError(400, 'invalid_parameter', `query parameter ${field}: ${issue.message}`, { field });
+  }
+  try {
+    return { probability: query.data.probability ?? false, window: parseWindowParams(new URL(c.req.url).searchParams) };
+  } catch (err) {
+    if (err instanceof WindowParamError) throw new EdgeError(400, 'invalid_parameter', err.message, { field: err.field });
+    throw err;
+  }
+}
+
+export const segmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
+  const config = c.var.config;
+  const principal = c.var.principal;
+  const options = parseOptions(c);
+  const png = wantsPng(c.req.header('accept'));
+  const { shape, slices } = await readSlices(c.req.raw, config.maxSlicesPerRequest);
+  if (png && slices.length !== 1) {
+    throw new EdgeError(406, 'not_acceptable', `Accept: image/png returns one slice, this upload has ${slices.length}; ask for application/json`, { field: 'accept' });
+  }
+  if (principal.kind === 'upload_token') await consumeUploadQuota(c, slices.length);
+
+  const pool = workerPoolFor(config);
+  const inferences = await segmentSlices(
+    slices,
+    {
+      tenant: principal.tenant,
+      model: { name: config.model.name, version: config.model.version },
+      inputSize: config.model.inputSize,
+      window: options.window,
+      cache: new MaskCache(c.env.MASKS, config.cacheTtlMs, config.model.inputSize),
+      infer: (inputs) => pool.infer(inputs, { requestId: c.var.requestId, signal: c.req.raw.signal }),
+      requestId: c.var.requestId,
+    },
+    (i) => (shape === 'raw' ? 'body' : `file[${i}]`),
+  );
+  c.header('x-cache', inferences.every((s) => s.cached) ? 'HIT' : 'MISS');
+
+  const results: SliceResult[] = [];
+  for (const [index, inference] of inferences.entries()) {
+    const r = await renderSlice(inference, config.model.inputSize, options.probability);
+    if (png) {
+      return c.body(r.png as Uint8Array<ArrayBuffer>, 200, {
+        'content-type': 'image/png',
+        'x-model-version': `${inference.model.name}@${inference.model.version}`,
+        'x-image-sha256': inference.sha256,
+        'x-infected-fraction': String(r.stats.infectedFraction),
+        'x-lesion-count': String(r.stats.lesionCount),
+      });
+    }
+    results.push({
+      index,
+      sha256: inference.sha256,
+      cached: inference.cached,
+      model: inference.model,
+      width: inference.originalWidth,
+      height: inference.originalHeight,
+      infectedPixels: r.stats.infectedPixels,
+      infectedFraction: r.stats.infectedFraction,
+      lesionCount: r.stats.lesionCount,
+      mask: { kind: options.probability ? 'probability' : 'binary', contentType: 'image/png', encoding: 'base64', data: bytesToBase64(r.png) },
+    });
+  }
+  return c.json(shape === 'raw' ? results[0]! : { slices: results });
+});

@@ -1,0 +1,93 @@
+/**
+ * The segmentation pipeline for one request, independent of HTTP: hash each upload, answer from
+ * the tenant's cache where possible, decode and preprocess the misses to the model's input one
+ * at a time (so a series never holds more than one decoded image), run all misses through the
+ * worker pool in one fan-out, store the new results, and derive masks and statistics.
+ */
+import { DecodeError } from '../decode/decoded-image.js';
+import { cacheObjectKey, type CachedInference, type MaskCache } from '../cache/mask-cache.js';
+import { sha256Hex } from '../cache/sha256-hex.js';
+import type { ModelSlice } from '../fanout/model-slice.js';
+import { EdgeError } from '../http/edge-error.js';
+import { logEvent } from '../http/log-event.js';
+import { toGray8 } from '../imaging/to-gray8.js';
+import { toModelInput } from '../imaging/model-input.js';
+import { windowKey, type WindowOption } from '../imaging/window.js';
+import { decodeUpload } from '../upload/decode-upload.js';
+import type { UploadedSlice } from '../upload/read-slices.js';
+
+export interface SegmentContext {
+  tenant: string;
+  model: { name: string; version: string };
+  inputSize: number;
+  window: WindowOption;
+  cache: MaskCache;
+  /** Runs the network on model inputs, results in order (the worker pool). */
+  infer(slices: ModelSlice[]): Promise<{ probabilities: Uint8Array[]; model: { name: string; version: string } }>;
+  requestId: string;
+}
+
+export interface SliceInference extends CachedInference {
+  sha256: string;
+  cached: boolean;
+  model: { name: string; version: string };
+}
+
+/** Decode errors name the part they came from, so a client knows which file of a series to fix. */
+function withField(err: unknown, field: string): unknown {
+  if (err instanceof DecodeError) return new EdgeError(err.status, err.code, `${field}: ${err.message}`, { field });
+  return err;
+}
+
+export async function segmentSlices(uploads: UploadedSlice[], ctx: SegmentContext, fieldOf: (i: number) => string): Promise<SliceInference[]> {
+  const results: (SliceInference | undefined)[] = new Array(uploads.length);
+  const misses: { index: number; key: string; sha256: string; input: ModelSlice }[] = [];
+  const window = windowKey(ctx.window);
+
+  for (const [index, upload] of uploads.entries()) {
+    const sha256 = await sha256Hex(upload.bytes);
+    const key = await cacheObjectKey({ tenant: ctx.tenant, uploadSha256: sha256, model: ctx.model, inputSize: ctx.inputSize, window });
+    // An R2 outage degrades to a miss: the cache saves work, it must never fail a request.
+    const hit = await ctx.cache.get(key).catch((err: unknown) => {
+      logEvent('warn', 'cache_read_failed', { requestId: ctx.requestId, error: err instanceof Error ? err.name : 'unknown' });
+      return undefined;
+    });
+    if (hit) {
+      results[index] = { ...hit, sha256, cached: true, model: ctx.model };
+      continue;
+    }
+    let input: ModelSlice;
+    try {
+      const decoded = await decodeUpload(upload);
+      input = toModelInput(toGray8(decoded, ctx.window), ctx.inputSize);
+      // A phone photo decoded at reduced scale still answers at the size the caller sent.
+      if (decoded.kind === 'gray' && decoded.sourceWidth !== undefined && decoded.sourceHeight !== undefined) {
+        input = { ...input, originalWidth: decoded.sourceWidth, originalHeight: decoded.sourceHeight };
+      }
+    } catch (err) {
+      throw withField(err, fieldOf(index));
+    }
+    misses.push({ index, key, sha256, input });
+  }
+
+  if (misses.length > 0) {
+    const out = await ctx.infer(misses.map((m) => m.input));
+    // A worker serving another model version (mid-rollout) is answered but never cached under
+    // this version's key, so the cache cannot mix two models' results.
+    const sameModel = out.model.name === ctx.model.name && out.model.version === ctx.model.version;
+    if (!sameModel) logEvent('warn', 'model_version_mismatch', { requestId: ctx.requestId, expected: ctx.model.version, served: out.model.version });
+    const writes: Promise<void>[] = [];
+    for (const [i, m] of misses.entries()) {
+      const value: CachedInference = { probability: out.probabilities[i]!, originalWidth: m.input.originalWidth, originalHeight: m.input.originalHeight };
+      results[m.index] = { ...value, sha256: m.sha256, cached: false, model: out.model };
+      if (sameModel) writes.push(ctx.cache.put(m.key, value));
+    }
+    // Awaited rather than left to waitUntil: a client repeating the upload right away then
+    // gets the hit, and the write (≤ 124 KB per slice) is small next to the inference it follows.
+    // A failed write costs a future miss, never this answer.
+    await Promise.all(writes).catch((err: unknown) =>
+      logEvent('warn', 'cache_write_failed', { requestId: ctx.requestId, error: err instanceof Error ? err.name : 'unknown' }),
+    );
+  }
+  return results as SliceInference[];
+}
