@@ -14,6 +14,7 @@ const applySecureHeaders = secureHeaders({
   contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'", 'data:'], frameAncestors: ["'none'"] },
   strictTransportSecurity: 'max-age=63072000; includeSubDomains',
   crossOriginResourcePolicy: 'same-origin',
+  xFrameOptions: 'DENY',
 });
 
 export function requestContext(): MiddlewareHandler<EdgeEnv> {
