@@ -32,11 +32,14 @@ function post(body: RequestInit['body'], type: string | undefined, opts: { accep
   return stack.fetch(`/v1/segment${opts.query ?? ''}`, { method: 'POST', body, headers });
 }
 
+/** Decodes an answer PNG with upng-js (not the edge's own code), checking it is 8-bit gray. */
 function decodePngGray(bytes: Uint8Array): { width: number; height: number; data: Uint8Array } {
   const img = UPNG.decode(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  expect(img.ctype).toBe(0);
-  expect(img.depth).toBe(8);
-  return { width: img.width, height: img.height, data: new Uint8Array(img.data) };
+  expect([img.ctype, img.depth]).toEqual([0, 8]);
+  const rgba = new Uint8Array(UPNG.toRGBA8(img)[0]!);
+  const data = new Uint8Array(img.width * img.height);
+  for (let i = 0; i < data.length; i++) data[i] = rgba[i * 4]!;
+  return { width: img.width, height: img.height, data };
 }
 
 /** What the mask must be: the same upload preprocessed here and run on the worker directly. */

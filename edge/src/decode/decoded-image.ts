@@ -12,6 +12,13 @@ export type DecodedImage =
       /** Samples as stored: 8-bit (Uint8Array) or 16-bit (Uint16Array), not truncated. */
       data: Uint8Array | Uint16Array;
       bitDepth: 8 | 16;
+      /**
+       * The upload's own upright size, set only when `data` was decoded at reduced scale (a large
+       * JPEG decoded in the DCT domain at 1/2, 1/4 or 1/8); absent when width x height is the
+       * upload's size. Answers (masks) are given at this size, so they line up with the upload.
+       */
+      sourceWidth?: number;
+      sourceHeight?: number;
     }
   | {
       kind: 'hounsfield';

@@ -1,50 +1,48 @@
 /**
  * JPEG uploads to one upright 8-bit gray image. The frame size is read from the SOF header and
- * refused before decoding, the marker structure is walked to EOI (jpeg-js decodes a file cut
- * short into a half-gray image without complaint), and jpeg-js runs under a memory budget of
- * its own so a file that lies about itself still cannot exhaust the 128 MB isolate.
- * Runtime-neutral (Web APIs only; jpeg-js with useTArray never touches Buffer).
+ * refused before decoding; then only the luma is decoded (jpeg-luma/), at the largest DCT-domain
+ * scale (1/1, 1/2, 1/4, 1/8) whose output fits JPEG_MAX_DECODED_PIXELS, so a 12 MP phone photo
+ * costs a few MB in the 128 MB isolate instead of the ~250 MB of a full colour decode. The model
+ * sees 352x352, so a 2000x1500 luma plane loses nothing it could use. Runtime-neutral.
  */
-import jpeg from 'jpeg-js';
 import { DEFAULT_MAX_PIXELS, DecodeError, type DecodedImage } from './decoded-image.js';
-import { applyOrientation, jpegDimensions, readExifOrientation, walkJpegSegments } from './jpeg-orientation.js';
+import { decodeJpegLuma, type ScaleDenominator } from './jpeg-luma/index.js';
+import { applyOrientation, jpegDimensions, readExifOrientation } from './jpeg-orientation.js';
 
 export interface JpegDecodeOptions {
   /** Refuse (413) when width * height exceeds this. Default DEFAULT_MAX_PIXELS. */
   maxPixels?: number;
-  /** jpeg-js's own allocation budget in MiB (its maxMemoryUsageInMB). Default JPEG_DECODER_MEMORY_MB. */
-  maxDecoderMemoryMB?: number;
+  /** Decode at 1/2, 1/4 or 1/8 scale until the output has at most this many pixels. Default JPEG_MAX_DECODED_PIXELS. */
+  maxDecodedPixels?: number;
 }
 
 /**
- * jpeg-js counts 256 bytes per 8x8 block per component, the component lines, its interleaved
- * output and our 3-channel copy: about 9 bytes a pixel for gray, 13.5 for 4:2:0 colour, 21 for
- * 4:4:4. The real heap is about 2.2x what it counts (one Int32Array object per block; measured on
- * 2000x2000 slices: 36 MB counted, 82 MB used), so 40 MiB keeps it under ~90 MB. It admits a
- * 2000x2000 gray slice, about 3M pixels of 4:2:0 colour, 2M of 4:4:4.
+ * 2048 x 2048: a 2000x2000 CT slice still decodes at full size, a 12 MP (4000x3000) photo at 1/2
+ * (2000x1500), a 40 MP one at 1/4. The output plane is then at most 4 MiB, and a progressive
+ * file's kept coefficients at most ~2 bytes per output pixel plus 8 bytes per 8x8 block.
  */
-export const JPEG_DECODER_MEMORY_MB = 40;
+export const JPEG_MAX_DECODED_PIXELS = 2048 * 2048;
 
-/** jpeg-js's worst count per pixel (3 components, no subsampling): 12 blocks + 3 lines + 3 + 3. */
-const WORST_BYTES_PER_PIXEL = 21;
-
-/** ITU-R BT.601 luma exactly as PIL's convert('L') (same formula as png.ts). */
-const luma = (r: number, g: number, b: number): number => (r * 19595 + g * 38470 + b * 7471 + 0x8000) >>> 16;
-
-/** jpeg-js throws plain Errors; its limit messages mean "too large", anything else "damaged". */
-function fromJpegJs(err: unknown): DecodeError {
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof RangeError || /maxMemoryUsageInMB|maxResolutionInMP|allocate enough memory/.test(message)) {
-    return new DecodeError(413, 'image_too_large', `JPEG needs more memory to decode than the edge allows (${message})`);
-  }
-  return new DecodeError(422, 'image_corrupt', `JPEG could not be decoded: ${message}`);
+/**
+ * The largest scale (smallest denominator) whose output, ceil(side / d) each way, fits
+ * `maxDecodedPixels`; 8 when none does.
+ *
+ * @example
+ * jpegDecodeScale(4000, 3000, JPEG_MAX_DECODED_PIXELS); // 2
+ */
+export function jpegDecodeScale(width: number, height: number, maxDecodedPixels: number): ScaleDenominator {
+  for (const d of [1, 2, 4] as const) if (Math.ceil(width / d) * Math.ceil(height / d) <= maxDecodedPixels) return d;
+  return 8;
 }
 
 /**
- * Decodes a baseline or progressive JPEG to 8-bit gray (BT.601 luma for colour files; a gray
- * JPEG's samples pass through unchanged) and turns it upright by its EXIF Orientation.
- * Throws only DecodeError: 413 image_too_large, 415 unsupported_image_kind (lossless,
- * arithmetic, 12-bit, 2-component), 422 image_dimensions_invalid / image_corrupt / image_truncated.
+ * Decodes a baseline or progressive JPEG to 8-bit gray and turns it upright by its EXIF
+ * Orientation. Gray is the file's own luma: the samples of a gray JPEG, the Y of a YCbCr one
+ * (ITU-R BT.601 luma, what an RGB-to-gray conversion of the decoded colours gives up to rounding
+ * and clipping). Large files come back at reduced scale with `sourceWidth`/`sourceHeight` set to
+ * the upload's upright size. Throws only DecodeError: 413 image_too_large, 415
+ * unsupported_image_kind (lossless, arithmetic, 12-bit, RGB, CMYK, 2-component), 422
+ * image_dimensions_invalid / image_corrupt / image_truncated.
  *
  * @example
  * const image = decodeJpeg(bytes, { maxPixels: 4_000_000 });
@@ -54,7 +52,7 @@ export function decodeJpeg(bytes: Uint8Array, opts: JpegDecodeOptions = {}): Dec
   const header = jpegDimensions(bytes);
   const { width, height } = header;
   if (width === 0 || height === 0) {
-    // Height 0 defers it to a DNL marker (T.81 B.2.2), which jpeg-js does not read.
+    // Height 0 defers it to a DNL marker (T.81 B.2.2), which no camera writes and we do not read.
     throw new DecodeError(422, 'image_dimensions_invalid', `JPEG frame header claims ${width}x${height}; each side must be 1..65535`);
   }
   if (width * height > maxPixels) {
@@ -63,34 +61,12 @@ export function decodeJpeg(bytes: Uint8Array, opts: JpegDecodeOptions = {}): Dec
   if (header.precision !== 8) {
     throw new DecodeError(415, 'unsupported_image_kind', `JPEG with ${header.precision}-bit samples is not supported; send 8-bit JPEG or PNG`);
   }
-  if (header.components !== 1 && header.components !== 3 && header.components !== 4) {
-    throw new DecodeError(415, 'unsupported_image_kind', `JPEG with ${header.components} colour components is not supported`);
-  }
-  const walk = walkJpegSegments(bytes, () => false);
-  if (walk.end === 'truncated') throw new DecodeError(422, 'image_truncated', walk.message);
-  if (walk.end === 'corrupt') throw new DecodeError(422, 'image_corrupt', walk.message);
-
-  const budgetMB = Math.max(1, Math.min(opts.maxDecoderMemoryMB ?? JPEG_DECODER_MEMORY_MB, Math.ceil((maxPixels * WORST_BYTES_PER_PIXEL) / 2 ** 20)));
-  let rgb: { width: number; height: number; data: Uint8Array };
-  try {
-    rgb = jpeg.decode(bytes, {
-      useTArray: true,
-      formatAsRGBA: false,
-      // Tolerant mode only skips blocks that fall outside the frame (restart intervals that do
-      // not divide it); truncation is caught by the walk above.
-      tolerantDecoding: true,
-      maxResolutionInMP: maxPixels / 1e6,
-      maxMemoryUsageInMB: budgetMB,
-    });
-  } catch (err) {
-    throw fromJpegJs(err);
-  }
-  if (rgb.width !== width || rgb.height !== height || rgb.data.length < width * height * 3) {
-    throw new DecodeError(422, 'image_corrupt', `JPEG decoded to ${rgb.width}x${rgb.height}, but its first frame header says ${width}x${height}`);
-  }
-  const src = rgb.data;
-  const gray = new Uint8Array(width * height);
-  for (let i = 0, p = 0; i < gray.length; i++, p += 3) gray[i] = luma(src[p]!, src[p + 1]!, src[p + 2]!);
-  const upright = applyOrientation({ width, height, data: gray }, readExifOrientation(bytes));
-  return { kind: 'gray', width: upright.width, height: upright.height, data: upright.data, bitDepth: 8 };
+  const scale = jpegDecodeScale(width, height, opts.maxDecodedPixels ?? JPEG_MAX_DECODED_PIXELS);
+  const luma = decodeJpegLuma(bytes, { scale, maxPixels });
+  const orientation = readExifOrientation(bytes);
+  const upright = applyOrientation({ width: luma.width, height: luma.height, data: luma.data }, orientation);
+  const image: DecodedImage = { kind: 'gray', width: upright.width, height: upright.height, data: upright.data, bitDepth: 8 };
+  if (scale === 1) return image;
+  const swap = orientation >= 5; // 5..8 turn the image a quarter
+  return { ...image, sourceWidth: swap ? height : width, sourceHeight: swap ? width : height };
 }
