@@ -8,6 +8,9 @@ type Json = Record<string, any>;
 const escapeHtml = (s: unknown): string =>
   String(s ?? '').replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
+/** Escaped text with the OpenAPI descriptions' `code` spans rendered. */
+const prose = (s: unknown): string => escapeHtml(s).replace(/`([^`]+)`/g, '<code>$1</code>');
+
 function operationHtml(path: string, method: string, op: Json): string {
   const params: Json[] = op['parameters'] ?? [];
   const body: Json | undefined = op['requestBody'];
@@ -15,12 +18,12 @@ function operationHtml(path: string, method: string, op: Json): string {
   return `<section class="op" id="${escapeHtml(op['operationId'])}">
 <h2><span class="method">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></h2>
 <p><strong>${escapeHtml(op['summary'])}</strong></p>
-${op['description'] ? `<p>${escapeHtml(op['description'])}</p>` : ''}
+${op['description'] ? `<p>${prose(op['description'])}</p>` : ''}
 ${op['security'] && op['security'].length === 0 ? '<p>No credential needed.</p>' : '<p>Needs <code>Authorization: Bearer &lt;key or token&gt;</code>.</p>'}
 ${
   params.length
     ? `<h3>Query parameters</h3><table><tr><th>name</th><th>description</th></tr>${params
-        .map((p) => `<tr><td><code>${escapeHtml(p['name'])}</code></td><td>${escapeHtml(p['description'])}</td></tr>`)
+        .map((p) => `<tr><td><code>${escapeHtml(p['name'])}</code></td><td>${prose(p['description'])}</td></tr>`)
         .join('')}</table>`
     : ''
 }
@@ -53,7 +56,7 @@ table{border-collapse:collapse;width:100%}td,th{border:1px solid #d0d7de;padding
 .op{border-top:1px solid #d0d7de;margin-top:2rem}
 </style></head><body>
 <h1>${escapeHtml(info['title'])}</h1>
-<p>${escapeHtml(info['description'])}</p>
+<p>${prose(info['description'])}</p>
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${escapeHtml(doc['openapi'])}). Errors are <code>application/problem+json</code> (RFC 9457) with a <code>code</code> member to switch on.</p>
 <h2>Try it</h2>
 <pre>curl -s -X POST ${escapeHtml(server)}/v1/segment \\

@@ -12,4 +12,6 @@ function documentFor(c: { req: { url: string }; var: EdgeEnv['Variables'] }): Re
 export const apiDocsRoutes = new Hono<EdgeEnv>()
   .get('/openapi.json', (c) => c.json(documentFor(c)))
   .get('/docs', (c) => c.html(docsPage(documentFor(c))))
-  .get('/', (c) => c.redirect('/docs', 302));
+  .get('/', (c) => c.redirect('/docs', 302))
+  // Browsers ask for it on every page; an empty answer beats a 404 in their consoles.
+  .get('/favicon.ico', (c) => c.body(null, 204));
