@@ -2,6 +2,8 @@
  * POST /v1/segment end to end: real uploads through the real edge (workerd) to a real GPU worker,
  * checking the answer against the worker called directly with the same preprocessed slice.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import UPNG from 'upng-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeriesResult, SliceResult } from '../../edge/src/api/segment-schemas.js';
@@ -13,7 +15,7 @@ import { maskFromProbability, probabilityAtOriginalSize } from '../../edge/src/i
 import { withExif } from '../../edge/src/decode/exif-segment.test-support.js';
 import { infer, SIZE } from '../gpu-worker/worker-harness.js';
 import { startEdgeStack, type EdgeStack } from './edge-stack.js';
-import { dicom, jpegGray, pngOf, seriesForm, sliceJpeg, testSliceNames } from './fixtures.js';
+import { dataPath, dicom, jpegGray, pngOf, seriesForm, sliceJpeg, testSliceNames } from './fixtures.js';
 
 let stack: EdgeStack;
 let key: string;
@@ -106,6 +108,30 @@ describe('one slice, raw body', () => {
       const body = SliceResult.parse(await res.json());
       expect([body.width, body.height]).toEqual([height, width]);
     }
+  });
+
+  it('decodes a 12 MP phone photo of a slice (colour, EXIF 6) inside the isolate, answering at its upright size', async () => {
+    // PIL writes the photo: a real slice on a dark background, 4:2:0, quality 90, Orientation 6.
+    const script = [
+      'import io, sys; from PIL import Image',
+      'p = Image.new("RGB", (4000, 3000), (40, 44, 52))',
+      'p.paste(Image.open(sys.argv[1]).convert("RGB").resize((2400, 2400)), (800, 300))',
+      'e = Image.Exif(); e[0x0112] = 6; b = io.BytesIO(); p.save(b, "JPEG", quality=90, subsampling=2, exif=e.tobytes())',
+      'sys.stdout.buffer.write(b.getvalue())',
+    ].join('\n');
+    const run = spawnSync('/usr/bin/python3', ['-c', script, fileURLToPath(dataPath(`covid-semiseg/test/images/${SLICE}`))], { maxBuffer: 64 << 20 });
+    if (run.status !== 0) {
+      if (process.env['CI']) throw new Error(`PIL is needed: ${run.stderr}`);
+      console.warn('skipped: /usr/bin/python3 with PIL is not available');
+      return;
+    }
+    const photo = new Uint8Array(run.stdout);
+    const res = await post(photo, 'image/jpeg');
+    expect(res.status).toBe(200);
+    const body = SliceResult.parse(await res.json());
+    expect([body.width, body.height]).toEqual([3000, 4000]);
+    const mask = decodePngGray(Buffer.from(body.mask.data, 'base64'));
+    expect([mask.width, mask.height]).toEqual([3000, 4000]);
   });
 
   it('accepts application/octet-stream and judges the format by its bytes', async () => {
