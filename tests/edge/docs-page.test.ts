@@ -45,7 +45,8 @@ describe.skipIf(missing)(`docs page in Chromium${missing ? ` (skipped: ${missing
     expect(headings.join('\n')).toMatch(/POST\s+\/v1\/tokens/);
     expect(headings.join('\n')).toMatch(/GET\s+\/v1\/health/);
     // The inline stylesheet is allowed by the CSP and applies.
-    const badge = await page.locator('.method').first().evaluate((el) => getComputedStyle(el).backgroundColor);
+    // A string, evaluated in the page: the Node-side tsconfig has no DOM types.
+    const badge = await page.locator('.method').first().evaluate('el => getComputedStyle(el).backgroundColor');
     expect(badge).toBe('rgb(11, 95, 255)');
     expect(await page.locator('a[href="/openapi.json"]').count()).toBe(1);
     await page.screenshot({ path: '.bench/docs-page.png', fullPage: false });

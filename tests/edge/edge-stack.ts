@@ -58,6 +58,8 @@ async function servedModel(url: string): Promise<{ name: string; version: string
 }
 
 export async function startEdgeStack(o: EdgeStackOptions = {}): Promise<EdgeStack> {
+  // Offline: miniflare would otherwise try to download the Request.cf object at every start.
+  process.env['CLOUDFLARE_CF_FETCH_ENABLED'] ??= 'false';
   const workers = await Promise.all(Array.from({ length: o.workers ?? 1 }, () => startHarness(o.workerEnv)));
   const manifest = workers[0] ? await servedModel(workers[0].worker.url) : await standInManifest();
   const origins = workers.map((w) => w.worker.url);
