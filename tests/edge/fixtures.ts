@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
+import { concatBytes } from '../../shared/concat-bytes.js';
 
 const DATA = new URL('../../../shared/data/', import.meta.url);
 
@@ -62,13 +63,7 @@ export function pngOf(img: Gray8, form: 'gray8' | 'gray16' | 'rgb'): Uint8Array 
   ihdr[8] = form === 'gray16' ? 16 : 8;
   ihdr[9] = form === 'rgb' ? 2 : 0;
   const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A multipart/form-data body with one `file` part per upload, in order. */

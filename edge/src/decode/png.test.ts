@@ -12,6 +12,7 @@ import UPNG from 'upng-js';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, type DecodedImage } from './decoded-image.js';
 import { decodePng, readPngHeader } from './png.js';
+import { concatBytes } from '../../../shared/concat-bytes.js';
 import { expectDecodeError } from './expect-decode-error.test-support.js';
 
 const DATA = new URL('../../../../shared/data/covid-semiseg/test/', import.meta.url);
@@ -40,12 +41,7 @@ function chunk(type: string, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   return out;
 }
 
-const concat = (parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) (out.set(p, o), (o += p.length));
-  return out;
-};
+const concat = concatBytes;
 
 const SIG = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };

@@ -4,12 +4,13 @@
  * compression method 0 is), IEND. No ancillary chunks. Runtime-neutral (Web APIs only).
  */
 import { assertImageShape, type GrayImage } from '../../../shared/image/gray-image.js';
+import { concatBytes } from '../../../shared/concat-bytes.js';
 import { filterGrayRows, type PngFilterStrategy } from './png-row-filters.js';
 
 export interface EncodePngOptions {
   /**
    * Scanline filter; default `auto`: `none` for two-level images (masks), `sub` otherwise
-   * (probability maps). Measured with bench-imaging.ts (a real lesion mask and a smooth map made
+   * (probability maps). Measured with edge/bench/imaging-bench.ts (a real lesion mask and a smooth map made
    * from it): filtering a 0/255 mask turns its long runs into sparse edge bytes, so `none` is the
    * smallest (1.6 KiB at 512x512 against 2.9-3.7 KiB for every filter; 26 KiB at 4000x3000
    * against 29-34 KiB). On a smooth map `sub` is 35-40% smaller than `none` (21 vs 34 KiB,
@@ -63,14 +64,7 @@ async function zlibDeflate(data: Uint8Array): Promise<Uint8Array> {
     for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
   })();
   await Promise.all([writing, reading]);
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : concatBytes(chunks);
 }
 
 /** Writes a chunk (length, type, data, CRC) at `at`; returns the offset after it. */

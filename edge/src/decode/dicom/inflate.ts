@@ -3,6 +3,7 @@
  * deflate, RFC 1951, no zlib header) with the Web `DecompressionStream`, stopping at a byte limit
  * so a small upload cannot inflate past the isolate's memory.
  */
+import { concatBytes } from '../../../../shared/concat-bytes.js';
 import { DecodeError } from '../decoded-image.js';
 
 /** Bytes after the end of the deflate stream: workerd refuses them where Node ignores them. */
@@ -60,15 +61,5 @@ async function inflateOnce(deflated: Uint8Array, maxBytes: number): Promise<Uint
     throw new DecodeError(422, 'image_corrupt', `the deflated dataset does not inflate: ${reason}`);
   }
 
-  return concat(chunks, total);
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }

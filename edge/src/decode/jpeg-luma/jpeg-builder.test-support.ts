@@ -3,18 +3,12 @@
  * tests can state exactly which header lies or which table is missing.
  */
 
+import { concatBytes } from '../../../../shared/concat-bytes.js';
+
 export type Bytes = Uint8Array | readonly number[];
 
 /** Concatenates byte runs into one file. */
-export function concat(...parts: Bytes[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export const concat = (...parts: Bytes[]): Uint8Array => concatBytes(parts);
 
 export const SOI = [0xff, 0xd8] as const;
 export const EOI = [0xff, 0xd9] as const;

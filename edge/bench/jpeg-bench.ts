@@ -4,47 +4,31 @@
  * gray slice and 12 MP 4:2:0 phone photos, baseline and progressive. Prints median time and the
  * peak memory growth of one decode in a fresh process.
  *
- *   npx tsx edge/src/decode/jpeg-luma/bench-jpeg.ts [--runs N]
+ *   npm run bench:jpeg -- [--runs N]
  *
- * Needs /usr/bin/python3 with PIL and numpy to write the inputs. A Node script that lives beside
- * the decoder but is type-checked with the Worker's tsconfig (no Node types there), so Node
- * modules come through non-literal dynamic imports with the few signatures it uses typed here;
- * nothing imports it, so it never reaches the Worker bundle.
+ * Needs /usr/bin/python3 with PIL and numpy to write the inputs (the photos are the decoder
+ * tests' own, from pil-jpegs.test-support.ts).
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import jpeg from 'jpeg-js';
-import { decodeJpeg } from '../jpeg.js';
+import { decodeJpeg } from '../src/decode/jpeg.js';
+import { makePilJpegs } from '../src/decode/jpeg-luma/pil-jpegs.test-support.js';
 
-interface NodeProcess {
-  argv: string[];
-  execPath: string;
-  memoryUsage: { rss(): number };
-  exitCode?: number;
-}
-interface Fs {
-  readFileSync(path: string): Uint8Array;
-  mkdtempSync(prefix: string): string;
-  rmSync(path: string, opts: { recursive: boolean; force: boolean }): void;
-}
-interface ChildProcess {
-  spawnSync(cmd: string, args: string[], opts: { encoding: 'utf8' }): { status: number | null; stdout: string; stderr: string };
-}
-interface WorkerThreads {
-  Worker: new (code: string, opts: { eval: true; workerData: unknown }) => { once(event: 'online' | 'exit', fn: () => void): void };
-}
-
-const proc = (globalThis as unknown as { process: NodeProcess }).process;
-const load = async <T>(name: string): Promise<T> => (await import(name)) as T;
+const proc = process;
 
 /** How many timed runs per input (after one warm-up). */
 const runsArg = proc.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(proc.argv[runsArg + 1]) : 0;
 
-/** This script's own path (tsx puts it in argv[1]; the Worker's ImportMeta has no url). */
-const HERE = proc.argv[1]!;
-const SLICE = new URL('../../../../../shared/data/covid-semiseg/test/images/18.jpg', `file://${HERE}`).pathname;
+const HERE = fileURLToPath(import.meta.url);
+const SLICE = fileURLToPath(new URL('../../../shared/data/covid-semiseg/test/images/18.jpg', import.meta.url));
 
 /** The inputs, written by PIL: a real slice at 512x512, a 2000x2000 gray slice, 12 MP photos. */
-const MAKE_INPUTS = `
+/** The two gray inputs, written by PIL: a real slice at 512x512 and upscaled to 2000x2000. */
+const MAKE_GRAY_INPUTS = `
 import sys, numpy as np
 from PIL import Image
 d, src = sys.argv[1], sys.argv[2]
@@ -53,25 +37,13 @@ im.resize((512, 512), Image.BICUBIC).save(d + '/slice-512.jpg', quality=90)
 rng = np.random.default_rng(1)
 g = np.asarray(im.resize((2000, 2000), Image.BICUBIC), np.float32) + rng.normal(0, 2, (2000, 2000))
 Image.fromarray(np.clip(g, 0, 255).astype(np.uint8)).save(d + '/gray-2000.jpg', quality=90)
-g = np.asarray(im.resize((3000, 3000), Image.BICUBIC), np.float32)
-canvas = np.zeros((3000, 4000, 3), np.float32)
-for c, (gain, off) in enumerate([(0.95, 10), (0.9, 5), (0.85, 20)]):
-    canvas[:, 500:3500, c] = g * gain + off
-canvas[:, :500] = np.linspace(30, 90, 500)[None, :, None]
-canvas[:, 3500:] = np.linspace(90, 30, 500)[None, :, None]
-canvas += rng.normal(0, 4, canvas.shape)
-photo = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8), 'RGB')
-exif = Image.Exif()
-exif[0x0112] = 6
-photo.save(d + '/photo-12mp.jpg', quality=90, subsampling=2, exif=exif.tobytes())
-photo.save(d + '/photo-12mp-prog.jpg', quality=90, subsampling=2, progressive=True, exif=exif.tobytes())
 `;
 
 const INPUTS = [
   { file: 'slice-512.jpg', what: 'CT slice 512x512 gray', runs: 21 },
   { file: 'gray-2000.jpg', what: 'slice 2000x2000 gray', runs: 9 },
-  { file: 'photo-12mp.jpg', what: 'photo 4000x3000 4:2:0 baseline', runs: 5 },
-  { file: 'photo-12mp-prog.jpg', what: 'photo 4000x3000 4:2:0 progressive', runs: 5 },
+  { file: 'photo.jpg', what: 'photo 4000x3000 4:2:0 baseline', runs: 5 },
+  { file: 'photo-prog.jpg', what: 'photo 4000x3000 4:2:0 progressive', runs: 5 },
 ];
 
 type DecoderName = 'edge' | 'jpeg-js';
@@ -92,9 +64,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 
 /** Child mode: one cold decode while a worker thread samples the process's resident memory. */
 async function measureChild(name: DecoderName, path: string): Promise<void> {
-  const fs = await load<Fs>('node:fs');
-  const { Worker } = await load<WorkerThreads>('node:worker_threads');
-  const bytes = fs.readFileSync(path);
+  const bytes = readFileSync(path);
   const shared = new Int32Array(new SharedArrayBuffer(8)); // [stop flag, peak RSS in KiB]
   const sampler = new Worker(
     `const { workerData: s } = require('node:worker_threads');
@@ -118,16 +88,18 @@ async function measureChild(name: DecoderName, path: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const fs = await load<Fs>('node:fs');
-  const { spawnSync } = await load<ChildProcess>('node:child_process');
-  const dir = fs.mkdtempSync('/tmp/bench-jpeg-');
+  const dir = mkdtempSync('/tmp/bench-jpeg-');
+  const photos = makePilJpegs(true);
   try {
-    const made = spawnSync('/usr/bin/python3', ['-c', MAKE_INPUTS, dir, SLICE], { encoding: 'utf8' });
-    if (made.status !== 0) throw new Error(`writing the inputs needs /usr/bin/python3 with PIL and numpy: ${made.stderr.trim().split('\n').pop()}`);
+    const made = spawnSync('/usr/bin/python3', ['-c', MAKE_GRAY_INPUTS, dir, SLICE], { encoding: 'utf8' });
+    if (made.status !== 0 || typeof photos === 'string') {
+      throw new Error(`writing the inputs needs /usr/bin/python3 with PIL and numpy: ${typeof photos === 'string' ? photos : made.stderr.trim().split('\n').pop()}`);
+    }
+    for (const name of ['photo.jpg', 'photo-prog.jpg']) writeFileSync(`${dir}/${name}`, photos.file(name));
     const rows: string[][] = [['input', 'bytes', 'decoder', 'output', 'median ms', 'peak RSS growth MB', 'old 40 MiB budget']];
     for (const input of INPUTS) {
       const path = `${dir}/${input.file}`;
-      const bytes = fs.readFileSync(path);
+      const bytes = readFileSync(path);
       for (const name of ['edge', 'jpeg-js'] as const) {
         const output = decodeWith(name, bytes); // warm-up
         const times: number[] = [];
@@ -159,7 +131,8 @@ async function main(): Promise<void> {
     console.log(`median of ${RUNS || 'per-input'} runs after one warm-up; peak RSS growth = one cold decode in a fresh process, sampled`);
     console.log('every 0.2 ms (below ~5 MB it is mostly compiled code, not pixels). old 40 MiB budget: whether jpeg.ts before this change decoded it.');
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+    if (typeof photos !== 'string') photos.dispose();
   }
 }
 

@@ -3,41 +3,30 @@
  * and on synthetic 12 MP images, and prints one table, plus PNG sizes per filter strategy.
  * Run from the repository root:
  *
- *     npx tsx edge/src/imaging/bench-imaging.ts [runs]
- *
- * A Node script living beside Worker code: the edge tsconfig (Workers types, no Node types)
- * checks it, so the few Node modules it needs come through process.getBuiltinModule with the
- * minimal types declared below rather than through `import 'node:fs'`.
+ *     npm run bench:imaging -- [runs]
  */
-import { resizeBilinear } from '../../../shared/image/resize-bilinear.js';
-import type { GrayImage } from '../../../shared/image/gray-image.js';
-import type { DecodedImage } from '../decode/decoded-image.js';
-import { decodeDicom } from '../decode/dicom/index.js';
-import { decodeJpeg } from '../decode/jpeg.js';
-import { decodePng } from '../decode/png.js';
-import { bytesToBase64 } from './base64.js';
-import { encodeGrayPng } from './encode-png.js';
-import { maskStats } from './mask-stats.js';
-import { toModelInput } from './model-input.js';
-import type { PngFilterStrategy } from './png-row-filters.js';
-import { maskFromProbability, probabilityAtOriginalSize } from './probability-map.js';
-import { toGray8 } from './to-gray8.js';
+import { readFileSync } from 'node:fs';
+import { pngOf } from '../../tests/edge/fixtures.js';
+import { resizeBilinear } from '../../shared/image/resize-bilinear.js';
+import type { GrayImage } from '../../shared/image/gray-image.js';
+import type { DecodedImage } from '../src/decode/decoded-image.js';
+import { decodeDicom } from '../src/decode/dicom/index.js';
+import { decodeJpeg } from '../src/decode/jpeg.js';
+import { decodePng } from '../src/decode/png.js';
+import { bytesToBase64 } from '../src/imaging/base64.js';
+import { encodeGrayPng } from '../src/imaging/encode-png.js';
+import { maskStats } from '../src/imaging/mask-stats.js';
+import { toModelInput } from '../src/imaging/model-input.js';
+import type { PngFilterStrategy } from '../src/imaging/png-row-filters.js';
+import { maskFromProbability, probabilityAtOriginalSize } from '../src/imaging/probability-map.js';
+import { toGray8 } from '../src/imaging/to-gray8.js';
 
-interface NodeBits {
-  argv: string[];
-  cwd(): string;
-  version: string;
-  getBuiltinModule(id: 'node:fs'): { readFileSync(path: string): Uint8Array };
-  getBuiltinModule(id: 'node:zlib'): { deflateSync(data: Uint8Array): Uint8Array; crc32(data: Uint8Array): number };
-}
-const node = (globalThis as unknown as { process: NodeBits }).process;
-const fs = node.getBuiltinModule('node:fs');
-const zlib = node.getBuiltinModule('node:zlib');
+const node = process;
 
 const INPUT_SIZE = 352; // the shipped model's input (models/bsnet.manifest.json); only the bench fixes it
 const RUNS = Number(node.argv[2] ?? 15);
 const DATA = `${node.cwd()}/../shared/data`;
-const read = (path: string): Uint8Array => new Uint8Array(fs.readFileSync(`${DATA}/${path}`));
+const read = (path: string): Uint8Array => new Uint8Array(readFileSync(`${DATA}/${path}`));
 
 // ---- timing -------------------------------------------------------------------------------------
 
@@ -70,40 +59,6 @@ const dims = (w: number, h: number): string => `${w}x${h}`;
 
 // ---- inputs -------------------------------------------------------------------------------------
 
-/** A 16-bit gray PNG (filter 0, big-endian samples): the 8 -> 16 expansion of a real slice. */
-function png16(gray: GrayImage): Uint8Array {
-  const { width, height } = gray;
-  const raw = new Uint8Array(height * (1 + 2 * width));
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = gray.data[y * width + x]! * 257;
-      const at = y * (1 + 2 * width) + 1 + 2 * x;
-      raw[at] = v >> 8;
-      raw[at + 1] = v & 0xff;
-    }
-  }
-  const chunk = (type: string, data: Uint8Array): Uint8Array => {
-    const out = new Uint8Array(12 + data.length);
-    const view = new DataView(out.buffer);
-    view.setUint32(0, data.length);
-    for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-    out.set(data, 8);
-    view.setUint32(8 + data.length, zlib.crc32(out.subarray(4, 8 + data.length)));
-    return out;
-  };
-  const ihdr = new Uint8Array(13);
-  new DataView(ihdr.buffer).setUint32(0, width);
-  new DataView(ihdr.buffer).setUint32(4, height);
-  ihdr[8] = 16;
-  const parts = [Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** A real 8-bit image from ../shared/data (a covid-semiseg JPEG slice or PNG mask), via the repo's decoders. */
 function realGray(path: string): GrayImage {
@@ -159,7 +114,7 @@ function synthetic(width: number, height: number): GrayImage {
 async function main(): Promise<void> {
   // Input side: 16-bit PNG, a real slice upscaled to 512x512 and expanded to 16 bits.
   const slice512 = resizeBilinear(realGray('covid-semiseg/test/images/18.jpg'), 512, 512);
-  const png16bytes = png16(slice512);
+  const png16bytes = pngOf(slice512, 'gray16');
   const decoded16 = await time('PNG 16-bit decode (decodePng)', dims(512, 512), () => decodePng(png16bytes), () => kib(png16bytes.length) + ' in');
   const gray16 = await time('  toGray8 (16 -> 8 bit)', dims(512, 512), () => toGray8(decoded16));
   await time('  toModelInput', `-> ${INPUT_SIZE}`, () => toModelInput(gray16, INPUT_SIZE));
