@@ -1,17 +1,29 @@
 /**
  * `GET /v1/health`: asks every GPU worker's /readyz (in parallel, short timeout) and answers
  * 200 when at least one is ready, 503 when none is. Worker origins are internal addresses and
- * stay out of the public answer: only counts are reported.
+ * stay out of the public answer: only counts are reported. The route is public, so one probe
+ * round per isolate is shared for a few seconds: a flood of health checks cannot turn into a
+ * flood of calls to the workers.
  */
 import { Hono } from 'hono';
 import { HealthResponse } from '../api/segment-schemas.js';
-import { checkPoolHealth } from '../fanout/pool-health.js';
+import { checkPoolHealth, type PoolHealth } from '../fanout/pool-health.js';
 import type { EdgeEnv } from '../http/edge-env.js';
 import { workerPoolFor } from '../segment/worker-pool-for.js';
 
+const PROBE_REUSE_MS = 2_000;
+// The finished report, not the promise: workerd does not let one request wait on I/O that
+// another request started.
+let lastProbe: { at: number; key: string; report: PoolHealth } | undefined;
+
 export const healthRoute = new Hono<EdgeEnv>().get('/', async (c) => {
   const config = c.var.config;
-  const report = await checkPoolHealth(workerPoolFor(config), { timeoutMs: 2_000 });
+  const key = config.workerOrigins.join(',');
+  const now = Date.now();
+  if (!lastProbe || lastProbe.key !== key || now - lastProbe.at > PROBE_REUSE_MS) {
+    lastProbe = { at: now, key, report: await checkPoolHealth(workerPoolFor(config), { timeoutMs: 2_000 }) };
+  }
+  const { report } = lastProbe;
   const ready = report.workers.filter((w) => w.ready).length;
   const body: HealthResponse = {
     status: ready === 0 ? 'unavailable' : ready < report.workers.length ? 'degraded' : 'ok',
