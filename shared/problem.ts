@@ -23,3 +23,45 @@ export type Problem = z.infer<typeof Problem>;
 export function problemType(code: string): string {
   return `https://bsnet.dev/problems/${code}`;
 }
+
+/** RFC 9110 reason phrases for the statuses the services answer with. */
+const TITLES: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/**
+ * A problem document, and its headers (content type, and Retry-After when the problem has one).
+ *
+ * @example
+ * const { body, headers } = problemDocument({ status: 413, code: 'body_too_large', detail: 'body exceeds 1 MiB' });
+ */
+export function problemDocument(p: { status: number; code: string; detail: string; field?: string | undefined; retryAfter?: number | undefined }): {
+  body: Problem;
+  headers: Record<string, string>;
+} {
+  const body: Problem = {
+    type: problemType(p.code),
+    title: TITLES[p.status] ?? 'Error',
+    status: p.status,
+    detail: p.detail,
+    code: p.code,
+    ...(p.field === undefined ? {} : { field: p.field }),
+    ...(p.retryAfter === undefined ? {} : { retryAfter: p.retryAfter }),
+  };
+  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
+  if (p.retryAfter !== undefined) headers['retry-after'] = String(p.retryAfter);
+  return { body, headers };
+}

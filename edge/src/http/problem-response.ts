@@ -6,28 +6,11 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { PROBLEM_CONTENT_TYPE, problemType, type Problem } from '../../../shared/problem.js';
+import { problemDocument } from '../../../shared/problem.js';
 import { DecodeError } from '../decode/decoded-image.js';
 import type { EdgeEnv } from './edge-env.js';
 import { EdgeError } from './edge-error.js';
 import { logEvent } from './log-event.js';
-
-const TITLES: Partial<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 /** Any thrown value as an EdgeError; DecodeErrors keep their status and code. */
 export function toEdgeError(err: unknown): EdgeError {
@@ -39,18 +22,8 @@ export function toEdgeError(err: unknown): EdgeError {
 
 /** Writes an EdgeError as problem+json (and Retry-After when it has one). */
 export function problemResponse(c: Context<EdgeEnv>, e: EdgeError): Response {
-  const body: Problem = {
-    type: problemType(e.code),
-    title: TITLES[e.status] ?? 'Error',
-    status: e.status,
-    detail: e.message,
-    code: e.code,
-    ...(e.field === undefined ? {} : { field: e.field }),
-    ...(e.retryAfter === undefined ? {} : { retryAfter: e.retryAfter }),
-  };
-  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, ...e.headers };
-  if (e.retryAfter !== undefined) headers['retry-after'] = String(e.retryAfter);
-  return c.body(JSON.stringify(body), e.status, headers);
+  const { body, headers } = problemDocument({ status: e.status, code: e.code, detail: e.message, field: e.field, retryAfter: e.retryAfter });
+  return c.body(JSON.stringify(body), e.status, { ...headers, ...e.headers });
 }
 
 /** `app.onError` handler. */

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { PROBLEM_CONTENT_TYPE, problemType, type Problem } from '../../../shared/problem.js';
+import { problemDocument } from '../../../shared/problem.js';
 import { log } from '../log.js';
 
 export class WorkerError extends Error {
@@ -19,31 +19,9 @@ export class WorkerError extends Error {
   }
 }
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
 export function problemResponse(c: Context, err: WorkerError, extraHeaders: Record<string, string> = {}): Response {
-  const body: Problem = {
-    type: problemType(err.code),
-    title: TITLES[err.status] ?? 'Error',
-    status: err.status,
-    detail: err.message,
-    code: err.code,
-    ...err.extra,
-  };
-  const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE, ...extraHeaders };
-  if (err.extra.retryAfter) headers['retry-after'] = String(err.extra.retryAfter);
-  return c.body(JSON.stringify(body), err.status, headers);
+  const { body, headers } = problemDocument({ status: err.status, code: err.code, detail: err.message, ...err.extra });
+  return c.body(JSON.stringify(body), err.status, { ...headers, ...extraHeaders });
 }
 
 /** Hono's onError: known errors keep their status; anything else is a logged 500 with no internals leaked. */
