@@ -10,6 +10,7 @@
  */
 import UPNG from 'upng-js';
 import { DEFAULT_MAX_PIXELS, DecodeError, type DecodedImage } from './decoded-image.js';
+import { crc32 } from '../../../shared/crc32.js';
 
 export interface PngDecodeOptions {
   /** Refuse (413) when width * height exceeds this. Default DEFAULT_MAX_PIXELS. */
@@ -53,23 +54,6 @@ const u32be = (b: Uint8Array, at: number): number => b[at]! * 2 ** 24 + ((b[at +
 const chunkType = (b: Uint8Array, at: number): string => String.fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
 const corrupt = (message: string): DecodeError => new DecodeError(422, 'image_corrupt', message);
 const truncated = (message: string): DecodeError => new DecodeError(422, 'image_truncated', message);
-
-let crcTable: Uint32Array | undefined;
-
-/** CRC-32 (ISO 3309, the PNG chunk CRC, PNG spec annex D). */
-function crc32(b: Uint8Array, start: number, end: number): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = crcTable[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /**
  * Signature and IHDR only (the first 33 bytes): what the file claims, checked for consistency

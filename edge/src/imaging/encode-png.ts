@@ -5,6 +5,7 @@
  */
 import { assertImageShape, type GrayImage } from '../../../shared/image/gray-image.js';
 import { concatBytes } from '../../../shared/concat-bytes.js';
+import { crc32 } from '../../../shared/crc32.js';
 import { filterGrayRows, type PngFilterStrategy } from './png-row-filters.js';
 
 export interface EncodePngOptions {
@@ -21,23 +22,6 @@ export interface EncodePngOptions {
 }
 
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
-
-let crcTable: Int32Array | undefined;
-
-/** CRC-32 over a chunk's type and data (PNG spec annex D, polynomial 0xedb88320). */
-function crc32(bytes: Uint8Array, from: number, to: number): number {
-  if (!crcTable) {
-    crcTable = new Int32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c;
-    }
-  }
-  let c = -1;
-  for (let i = from; i < to; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-}
 
 /** `none` when the image has at most two gray levels (a mask), else `sub`; see EncodePngOptions. */
 function autoFilter(pixels: Uint8Array): PngFilterStrategy {
