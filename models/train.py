@@ -3,7 +3,7 @@
     python3 models/train.py --out models/runs/NAME [--epochs 100] [--batch 4] [--lr 1e-4]
         [--clip 0.5] [--seed 0] [--sizes 256,352,448] [--bf16] [--channels-last]
         [--threads 2] [--init CKPT] [--data-stage labelled|pseudo] [--max-minutes M]
-        [--val-every 1] [--resume] [--limit-train N]
+        [--val-every 1] [--resume] [--limit-train N] [--ema DECAY]
 
 Recipe (Inf-Net's trainer, BSNet's outputs): Adam, lr 1e-4, gradient clipping
 0.5, multi-scale batches at 256/352/448, structure loss on S5..S2 + BCE on
@@ -38,12 +38,13 @@ from training.data import (DEFAULT_DATA_ROOT, DEFAULT_SPLIT_FILE, MultiScaleColl
                            SegmentationDataset, list_stems, load_validation_split)
 from training.losses import PART_NAMES, bsnet_loss
 from training.metrics import DiceAccumulator
+from training.weight_average import WeightAverage
 
 # Arguments that define the optimisation; a --resume with different values
 # is allowed (e.g. more --epochs) but is no longer an exact continuation.
 RESUME_CRITICAL = ("seed", "batch", "lr", "clip", "clip_mode", "sizes", "data_stage",
                    "limit_train", "bf16", "channels_last", "no_augment", "decay_epoch",
-                   "decay_rate", "val_size")
+                   "decay_rate", "val_size", "ema")
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -103,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--val-every", type=int, default=1,
                    help="validate every N epochs (and always on the last one)")
     p.add_argument("--resume", action="store_true", help="continue from --out/last.pt")
+    p.add_argument("--ema", type=float, default=0.0,
+                   help="decay of an exponential moving average of the weights, updated every "
+                        "step; when on, the average is what is validated, selected and saved "
+                        "as best.pt, and the raw weights' Dice is logged beside it (0 = off)")
     return p
 
 
@@ -389,7 +394,7 @@ def to_device(x: torch.Tensor, device: torch.device, channels_last: bool) -> tor
     return x
 
 
-def train_one_epoch(model, loader, optimizer, args, device, epoch: int):
+def train_one_epoch(model, loader, optimizer, args, device, epoch: int, ema=None):
     model.train()
     n_steps = len(loader)
     bar = ProgressBar(n_steps, f"epoch {epoch + 1}/{args.epochs}")
@@ -416,6 +421,8 @@ def train_one_epoch(model, loader, optimizer, args, device, epoch: int):
                 else:
                     torch.nn.utils.clip_grad_value_(model.parameters(), args.clip)
             optimizer.step()
+            if ema is not None:
+                ema.update(model)
             sums["total"] += total.item() * bs
             for k, v in parts.items():
                 sums[k] += v.item() * bs
@@ -465,6 +472,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.epochs < 1 or args.batch < 1 or args.val_every < 1 or args.threads < 1:
         raise SystemExit("--epochs, --batch, --val-every and --threads must be >= 1")
+    if not 0.0 <= args.ema < 1.0:
+        raise SystemExit("--ema must be in [0, 1)")
     if args.val_size % 32 or args.val_size < MIN_INPUT_SIZE:
         raise SystemExit(f"--val-size must be a multiple of 32 >= {MIN_INPUT_SIZE}")
     t_start = time.time()
@@ -512,6 +521,8 @@ def main(argv=None) -> int:
     if args.channels_last:
         model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    # made from the starting weights; a --resume overwrites it from last.pt below
+    ema = WeightAverage(model, args.ema) if args.ema > 0 else None
 
     start_epoch, best_score, best_epoch, history, images_seen = 0, -1.0, 0, [], 0
     prior_seconds = 0.0
@@ -519,6 +530,10 @@ def main(argv=None) -> int:
         ckpt = load_checkpoint(last_path)
         model.load_state_dict(ckpt["model"], strict=True)
         optimizer.load_state_dict(ckpt["optimizer"])
+        if ema is not None:
+            if "ema" not in ckpt:
+                raise SystemExit(f"--resume with --ema: {last_path} holds no weight average")
+            ema.load_state_dict(ckpt["ema"])
         start_epoch = ckpt["epoch"]
         best_score, best_epoch = ckpt["best_score"], ckpt["best_epoch"]
         history, images_seen = ckpt["history"], ckpt["images_seen"]
@@ -587,14 +602,16 @@ def main(argv=None) -> int:
             order = np.random.default_rng([args.seed, epoch, 1]).permutation(len(train_set))
             loader = DataLoader(train_set, batch_size=args.batch, sampler=order.tolist(),
                                 collate_fn=train_collate, **loader_kw)
-            tr = train_one_epoch(model, loader, optimizer, args, device, epoch)
+            tr = train_one_epoch(model, loader, optimizer, args, device, epoch, ema)
             images_seen += tr["images"]
 
             out_of_time = deadline is not None and time.time() >= deadline
             last_epoch = epoch + 1 == args.epochs or out_of_time
-            val = None
+            val, val_raw = None, None
             if (epoch + 1) % args.val_every == 0 or last_epoch:
-                val = validate(model, val_loader, args, device)
+                val = validate(ema.model if ema else model, val_loader, args, device)
+                if ema is not None:
+                    val_raw = validate(model, val_loader, args, device)
             improved = val is not None and val["mean_dice"] > best_score
             if improved:
                 best_score, best_epoch = val["mean_dice"], epoch + 1
@@ -608,6 +625,7 @@ def main(argv=None) -> int:
                 "val_mean_dice": val["mean_dice"] if val else None,
                 "val_dice@0.5": val["dice@0.5"] if val else None,
                 "val_loss": val["loss"] if val else None,
+                **({"val_mean_dice_raw": val_raw["mean_dice"]} if val_raw else {}),
                 "lr": lr,
                 "images_seen": images_seen,
                 "images_per_second": round(tr["images"] / max(tr["seconds"], 1e-9), 3),
@@ -620,7 +638,8 @@ def main(argv=None) -> int:
 
             if improved:
                 atomic_torch_save({
-                    "model": cpu_state_dict(model), "epoch": epoch + 1,
+                    "model": cpu_state_dict(ema.model if ema else model), "epoch": epoch + 1,
+                    "weights": f"moving average, decay {args.ema}" if ema else "raw",
                     "val_mean_dice": val["mean_dice"], "val_dice@0.5": val["dice@0.5"],
                     "val_per_image": val["per_image"], "model_config": cfg.to_dict(),
                     "args": config["args"], "torch": torch.__version__,
@@ -631,6 +650,7 @@ def main(argv=None) -> int:
                 "history": history, "images_seen": images_seen, "rng": rng_states(device),
                 "args": config["args"], "model_config": cfg.to_dict(),
                 "train_seconds": train_seconds, "torch": torch.__version__,
+                **({"ema": ema.state_dict()} if ema else {}),
             }, last_path)
             with open(out / "log.jsonl", "a") as f:
                 f.write(json.dumps(record) + "\n")
@@ -641,7 +661,9 @@ def main(argv=None) -> int:
                    f"{record['images_per_second']:.2f} img/s")
             if val:
                 msg += (f", val mean Dice {val['mean_dice']:.4f}, Dice@0.5 {val['dice@0.5']:.4f}"
-                        f", val loss {val['loss']:.4f}" + (" *best*" if improved else ""))
+                        f", val loss {val['loss']:.4f}"
+                        + (f" (raw weights {val_raw['mean_dice']:.4f})" if val_raw else "")
+                        + (" *best*" if improved else ""))
             print(msg, flush=True)
             if out_of_time and epoch + 1 < args.epochs:
                 stop_reason = f"time budget of {args.max_minutes:g} min reached"
