@@ -1,0 +1,53 @@
+"""A checkpoint small enough to travel: weights stored as int8 per output channel.
+
+A full training checkpoint is 185 MB (fp32 weights, Adam's two moments). What leaves a GPU
+machine is capped (the device tool returns at most 64 MB), and what export needs is only the
+weights, which export rounds to int8 per output channel anyway
+(weight_compression.fake_quantize_conv_weights_). So every weight of two or more dimensions is
+stored exactly as that rounding produces it (int8 values and one fp32 scale per output channel);
+BatchNorm parameters, running statistics and biases stay fp32. Expanding gives back tensors that
+export re-quantises to the same integers, so a model exported from the compact file is the model
+exported from the full one.
+"""
+
+from typing import Dict
+
+import torch
+
+from .weight_compression import QMAX
+
+FORMAT = "bsnet-compact-state/1"
+
+
+def compact_state_dict(state: Dict[str, torch.Tensor]) -> dict:
+    """{"format", "int8": {name: (q, scale)}, "fp32": {name: tensor}, "other": {name: tensor}}."""
+    int8, fp32, other = {}, {}, {}
+    for name, value in state.items():
+        value = value.detach().to("cpu")
+        if value.dtype.is_floating_point and value.dim() >= 2:
+            w = value.float()
+            scale = w.abs().flatten(1).amax(dim=1).clamp_min(1e-30) / QMAX
+            q = torch.clamp(torch.round(w / scale.view(-1, *([1] * (w.dim() - 1)))), -QMAX, QMAX)
+            int8[name] = (q.to(torch.int8).contiguous(), scale.contiguous())
+        elif value.dtype.is_floating_point:
+            fp32[name] = value.float().contiguous()
+        else:
+            other[name] = value.contiguous()
+    return {"format": FORMAT, "int8": int8, "fp32": fp32, "other": other}
+
+
+def is_compact(obj) -> bool:
+    return isinstance(obj, dict) and obj.get("format") == FORMAT
+
+
+def expand_state_dict(compact: dict) -> Dict[str, torch.Tensor]:
+    """The fp32 state dict a compact one stands for (int8 weights dequantised)."""
+    if not is_compact(compact):
+        raise ValueError(f"not a compact state (format {compact.get('format') if isinstance(compact, dict) else None!r}, "
+                         f"expected {FORMAT!r})")
+    state = {}
+    for name, (q, scale) in compact["int8"].items():
+        state[name] = q.float() * scale.view(-1, *([1] * (q.dim() - 1)))
+    state.update(compact["fp32"])
+    state.update(compact["other"])
+    return state
