@@ -12,10 +12,8 @@ the one models/parity/ was made from, the rebuilt model is checked against those
 
 import argparse
 import gzip
-import hashlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,19 +25,12 @@ from torch.utils.data import DataLoader
 
 from bsnet import create_model
 from bsnet.onnx_import import import_onnx_weights
+from export import normalise, parity_inputs, sha256_file
 from training.data import (DEFAULT_DATA_ROOT, DEFAULT_SPLIT_FILE, MultiScaleCollate,
                            SegmentationDataset, load_validation_split)
 
 REPO = Path(__file__).resolve().parents[1]
 PARITY_TOLERANCE = 1e-3
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def parity_check(model, parity_dir: Path, onnx_sha: str):
@@ -52,22 +43,15 @@ def parity_check(model, parity_dir: Path, onnx_sha: str):
     if meta.get("onnx_sha256") != onnx_sha:
         return None
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "parity.bin"
-        res = subprocess.run(["npx", "--no-install", "tsx", "models/parity/write-parity-inputs.ts", str(out)],
-                             cwd=REPO, check=True, capture_output=True, text=True)
-        info = json.loads(res.stdout.strip().splitlines()[-1])
-        if info["sha256"] != meta["inputs_sha256"]:
-            raise SystemExit("parity inputs changed since the vectors were written")
-        size = info["size"]
-        gray = np.frombuffer(out.read_bytes(), dtype=np.uint8).reshape(len(info["names"]), size, size)
+        inputs = parity_inputs(Path(tmp))
+    if inputs["sha256"] != meta["inputs_sha256"]:
+        raise SystemExit("parity inputs changed since the vectors were written")
     expected = np.frombuffer(gzip.decompress((parity_dir / "bsnet-parity.u16.gz").read_bytes()),
                              dtype="<u2").reshape(meta["shape"]).astype(np.float64) / 65535
-    cfg = model.config
-    v = gray.astype(np.float64)[:, None] / 255.0
-    x = (v - np.array(cfg.mean).reshape(1, 3, 1, 1)) / np.array(cfg.std).reshape(1, 3, 1, 1)
     model.eval()
     with torch.no_grad():
-        prob = torch.sigmoid(model(torch.from_numpy(x.astype(np.float32)))[3]).numpy()[:, 0]
+        x = normalise(inputs["gray"], model.config.mean, model.config.std)
+        prob = torch.sigmoid(model(x)[3]).numpy()[:, 0]
     return float(np.abs(prob - expected).max())
 
 

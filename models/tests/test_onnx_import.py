@@ -15,6 +15,7 @@ from torch import nn
 from models.bsnet import create_model
 from models.bsnet.onnx_import import import_onnx_weights, onnx_conv_params
 from models.bsnet.weight_compression import fake_quantize_conv_weights_, quantize_onnx_conv_weights
+from models.tests.test_weight_compression import export
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "models" / "bsnet-v1.onnx"
@@ -47,13 +48,6 @@ def trained_tiny_net() -> TinyNet:
             bn.weight.uniform_(0.5, 2)
             bn.bias.uniform_(-0.5, 0.5)
     return net.eval()
-
-
-def export(net: nn.Module, path: Path) -> onnx.ModelProto:
-    kwargs = {"dynamo": False} if "dynamo" in torch.onnx.export.__code__.co_varnames else {}
-    torch.onnx.export(net, torch.zeros(1, 3, 16, 16), str(path), opset_version=13, input_names=["x"],
-                      output_names=["y"], do_constant_folding=True, **kwargs)
-    return onnx.load(str(path))
 
 
 class OnnxImportTest(unittest.TestCase):
