@@ -13,8 +13,7 @@ from models.bsnet.weight_compression import fake_quantize_conv_weights_
 def net(seed: int) -> nn.Module:
     torch.manual_seed(seed)
     model = nn.Sequential(nn.Conv2d(3, 16, 3, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
-                          nn.Conv2d(16, 4, 1), nn.Flatten(), nn.LazyLinear(2))
-    model(torch.zeros(1, 3, 8, 8))  # materialise the lazy layer
+                          nn.Conv2d(16, 4, 1), nn.Flatten(), nn.Linear(4 * 6 * 6, 2))
     with torch.no_grad():
         model[1].running_mean.uniform_(-1, 1)
         model[1].running_var.uniform_(0.5, 2)
