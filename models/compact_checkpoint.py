@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from bsnet.compact_state import compact_state_dict
+from bsnet.compact_state import compact_state_dict, model_state
 
 KEEP = ("epoch", "val_mean_dice", "val_dice@0.5", "weights", "model_config", "args", "torch")
 
@@ -24,8 +24,7 @@ def main(argv=None) -> int:
     p.add_argument("out", type=Path)
     args = p.parse_args(argv)
     ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-    state = ckpt["model"] if isinstance(ckpt, dict) and "model" in ckpt else ckpt
-    out = {"model": compact_state_dict(state), **{k: ckpt[k] for k in KEEP if k in ckpt}}
+    out = {"model": compact_state_dict(model_state(ckpt)), **{k: ckpt[k] for k in KEEP if k in ckpt}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(out, args.out)
     print(f"{args.out}: {args.out.stat().st_size / 1e6:.1f} MB (from {args.checkpoint.stat().st_size / 1e6:.1f} MB)")

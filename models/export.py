@@ -28,7 +28,7 @@ import onnx
 import torch
 
 from bsnet import create_model, export_onnx
-from bsnet.compact_state import expand_state_dict, is_compact
+from bsnet.compact_state import model_state
 from bsnet.weight_compression import fake_quantize_conv_weights_, quantize_onnx_conv_weights
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,8 +45,7 @@ def sha256_file(path: Path) -> str:
 def load_weights(path: Path) -> dict:
     ckpt = torch.load(path, map_location="cpu", weights_only=False) if "weights_only" in torch.load.__code__.co_varnames \
         else torch.load(path, map_location="cpu")
-    state = ckpt["model"] if isinstance(ckpt, dict) and "model" in ckpt else ckpt
-    return expand_state_dict(state) if is_compact(state) else state
+    return model_state(ckpt)
 
 
 def parity_inputs(tmp: Path) -> dict:

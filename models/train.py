@@ -33,7 +33,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from bsnet import MIN_INPUT_SIZE, create_model
-from bsnet.compact_state import expand_state_dict, is_compact
+from bsnet.compact_state import model_state
 from training.augment import PhoneScanAugment
 from training.data import (DEFAULT_DATA_ROOT, DEFAULT_SPLIT_FILE, MultiScaleCollate,
                            SegmentationDataset, list_stems, load_validation_split)
@@ -166,11 +166,8 @@ def load_checkpoint(path) -> dict:
 
 
 def load_model_weights(path: str) -> dict:
-    ckpt = load_checkpoint(path)
-    if isinstance(ckpt, dict) and "model" in ckpt and isinstance(ckpt["model"], dict):
-        ckpt = ckpt["model"]
-    # the int8 form a GPU run brings back (models/compact_checkpoint.py)
-    return expand_state_dict(ckpt) if is_compact(ckpt) else ckpt
+    # full, or the int8 form a GPU run brings back (models/compact_checkpoint.py)
+    return model_state(load_checkpoint(path))
 
 
 def fmt_duration(seconds: float) -> str:

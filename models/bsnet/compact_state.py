@@ -14,7 +14,7 @@ from typing import Dict
 
 import torch
 
-from .weight_compression import QMAX
+from .weight_compression import quantize_per_channel
 
 FORMAT = "bsnet-compact-state/1"
 
@@ -25,10 +25,8 @@ def compact_state_dict(state: Dict[str, torch.Tensor]) -> dict:
     for name, value in state.items():
         value = value.detach().to("cpu")
         if value.dtype.is_floating_point and value.dim() >= 2:
-            w = value.float()
-            scale = w.abs().flatten(1).amax(dim=1).clamp_min(1e-30) / QMAX
-            q = torch.clamp(torch.round(w / scale.view(-1, *([1] * (w.dim() - 1)))), -QMAX, QMAX)
-            int8[name] = (q.to(torch.int8).contiguous(), scale.contiguous())
+            q, scale = quantize_per_channel(value.float())
+            int8[name] = (q.to(torch.int8).contiguous(), scale.flatten().contiguous())
         elif value.dtype.is_floating_point:
             fp32[name] = value.float().contiguous()
         else:
@@ -38,6 +36,14 @@ def compact_state_dict(state: Dict[str, torch.Tensor]) -> dict:
 
 def is_compact(obj) -> bool:
     return isinstance(obj, dict) and obj.get("format") == FORMAT
+
+
+def model_state(checkpoint) -> Dict[str, torch.Tensor]:
+    """The fp32 model weights of anything train.py, compact_checkpoint.py or import_onnx.py wrote
+    (a dict with "model", full or compact) or of a bare state dict."""
+    if isinstance(checkpoint, dict) and isinstance(checkpoint.get("model"), dict):
+        checkpoint = checkpoint["model"]
+    return expand_state_dict(checkpoint) if is_compact(checkpoint) else checkpoint
 
 
 def expand_state_dict(compact: dict) -> Dict[str, torch.Tensor]:

@@ -29,15 +29,23 @@ def _per_channel_scale(w: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
+def quantize_per_channel(w: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(q, scale): w ~ q * scale, q integer-valued in [-127, 127] (still w's dtype), one scale per
+    output channel (dim 0), broadcastable against w. The one rounding the shipped file and the
+    compact checkpoint share."""
+    scale = w.abs().flatten(1).amax(dim=1).clamp_min(1e-30) / QMAX
+    scale = scale.view(-1, *([1] * (w.dim() - 1)))
+    return torch.clamp(torch.round(w / scale), -QMAX, QMAX), scale
+
+
+@torch.no_grad()
 def fake_quantize_conv_weights_(model: nn.Module) -> int:
     """Rounds every Conv2d weight in place to int8 * per-output-channel scale; returns the count."""
     count = 0
     for module in model.modules():
         if isinstance(module, nn.Conv2d):
-            w = module.weight
-            scale = w.abs().flatten(1).amax(dim=1).clamp_min(1e-30) / QMAX
-            scale = scale.view(-1, *([1] * (w.dim() - 1)))
-            w.copy_(torch.clamp(torch.round(w / scale), -QMAX, QMAX) * scale)
+            q, scale = quantize_per_channel(module.weight)
+            module.weight.copy_(q * scale)
             count += 1
     return count
 
