@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from bsnet.compact_state import compact_state_dict, model_state
+from bsnet.compact_state import compact_state_dict, load_checkpoint, model_state
 
 KEEP = ("epoch", "val_mean_dice", "val_dice@0.5", "weights", "model_config", "args", "torch")
 
@@ -23,7 +23,7 @@ def main(argv=None) -> int:
     p.add_argument("checkpoint", type=Path)
     p.add_argument("out", type=Path)
     args = p.parse_args(argv)
-    ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+    ckpt = load_checkpoint(args.checkpoint)
     out = {"model": compact_state_dict(model_state(ckpt)), **{k: ckpt[k] for k in KEEP if k in ckpt}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(out, args.out)

@@ -28,7 +28,7 @@ import onnx
 import torch
 
 from bsnet import create_model, export_onnx
-from bsnet.compact_state import model_state
+from bsnet.compact_state import load_model_state
 from bsnet.weight_compression import fake_quantize_conv_weights_, quantize_onnx_conv_weights
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,12 +40,6 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def load_weights(path: Path) -> dict:
-    ckpt = torch.load(path, map_location="cpu", weights_only=False) if "weights_only" in torch.load.__code__.co_varnames \
-        else torch.load(path, map_location="cpu")
-    return model_state(ckpt)
 
 
 def parity_inputs(tmp: Path) -> dict:
@@ -116,7 +110,7 @@ def main() -> None:
     args = p.parse_args()
 
     model = create_model(imagenet_head=False)
-    state = {k: v for k, v in load_weights(args.checkpoint).items() if not k.startswith("backbone.fc.")}
+    state = {k: v for k, v in load_model_state(args.checkpoint).items() if not k.startswith("backbone.fc.")}
     model.load_state_dict(state, strict=True)
     model.eval()
     config = model.config

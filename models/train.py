@@ -33,7 +33,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from bsnet import MIN_INPUT_SIZE, create_model
-from bsnet.compact_state import model_state
+from bsnet.compact_state import load_checkpoint, load_model_state
 from training.augment import PhoneScanAugment
 from training.data import (DEFAULT_DATA_ROOT, DEFAULT_SPLIT_FILE, MultiScaleCollate,
                            SegmentationDataset, list_stems, load_validation_split)
@@ -156,18 +156,6 @@ def atomic_write_text(path: Path, text: str) -> None:
 def cpu_state_dict(model: torch.nn.Module) -> dict:
     # contiguous: a channels_last model's weights load into any model
     return {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-
-
-def load_checkpoint(path) -> dict:
-    # weights_only=False: our own checkpoints (trusted files) hold floats and
-    # lists, which torch 1.13's weights-only unpickler rejects; torch >= 2.6
-    # would default to weights_only=True.
-    return torch.load(path, map_location="cpu", weights_only=False)
-
-
-def load_model_weights(path: str) -> dict:
-    # full, or the int8 form a GPU run brings back (models/compact_checkpoint.py)
-    return model_state(load_checkpoint(path))
 
 
 def fmt_duration(seconds: float) -> str:
@@ -515,7 +503,7 @@ def main(argv=None) -> int:
 
     # model and optimizer
     if args.init and not args.resume:
-        model.load_state_dict(load_model_weights(args.init), strict=True)
+        model.load_state_dict(load_model_state(args.init), strict=True)
     model.to(device)
     if args.channels_last:
         model.to(memory_format=torch.channels_last)

@@ -8,6 +8,9 @@ stored exactly as that rounding produces it (int8 values and one fp32 scale per 
 BatchNorm parameters, running statistics and biases stay fp32. Expanding gives back tensors that
 export re-quantises to the same integers, so a model exported from the compact file is the model
 exported from the full one.
+
+load_checkpoint() and load_model_state() are how train.py, export.py and compact_checkpoint.py read
+any checkpoint file, full or compact.
 """
 
 from typing import Dict
@@ -44,6 +47,18 @@ def model_state(checkpoint) -> Dict[str, torch.Tensor]:
     if isinstance(checkpoint, dict) and isinstance(checkpoint.get("model"), dict):
         checkpoint = checkpoint["model"]
     return expand_state_dict(checkpoint) if is_compact(checkpoint) else checkpoint
+
+
+def load_checkpoint(path) -> dict:
+    """A checkpoint file as written (train.py's last.pt and best.pt, compact ones, init.pt)."""
+    # weights_only=False: our own checkpoints (trusted files) hold floats and lists, which torch
+    # 1.13's weights-only unpickler rejects; torch >= 2.6 would default to weights_only=True.
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def load_model_state(path) -> Dict[str, torch.Tensor]:
+    """The fp32 model weights of the checkpoint file at path (see model_state)."""
+    return model_state(load_checkpoint(path))
 
 
 def expand_state_dict(compact: dict) -> Dict[str, torch.Tensor]:
