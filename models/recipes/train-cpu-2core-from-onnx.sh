@@ -5,13 +5,13 @@
 #      statistics calibrated on the labelled train/ slices; checked against models/parity/);
 #   1. four passes over all 1600 pseudo/ slices at 256: Semi-Inf-Net's soft
 #      labels, from 20 volumes the 40 labelled slices do not cover;
-#   2. the labelled fine-tune at 256/352 with lr 1e-4 (1e-5 from epoch 41, 1e-6 from 81) and an average of the
-#      weights (decay 0.99 per step, ~10 epochs), which is what is validated and kept: 1.1.0's
-#      validation Dice jittered by +-.01 from epoch to epoch on 10 slices, and an average of
-#      nearby weights is both smoother and usually better than any one of them.
+#   2. the labelled fine-tune at 256/352 with lr 1e-4 (1e-5 from epoch 41, 1e-6 from 81) and an
+#      average of the weights (decay 0.99 per step, ~10 epochs), which is what is validated and
+#      kept: 1.1.0's validation Dice jittered by +-.01 from epoch to epoch on 10 slices, and an
+#      average of nearby weights is both smoother and usually better than any one of them.
 # A 2-core CPU, ~2 h in all. Choices are made on the validation split only.
-# Usage: [SEED=2] [PSEUDO_EPOCHS=4] [PSEUDO_MAX_MIN=60] [LABELLED_EPOCHS=100] [DECAY_EPOCH=40] \
-#        [LABELLED_MAX_MIN=70] models/recipes/train-cpu-2core-from-onnx.sh [RUN_DIR]
+# Usage: [SEED=2] [PSEUDO_EPOCHS=4] [LABELLED_EPOCHS=100] [DECAY_EPOCH=40] \
+#          models/recipes/train-cpu-2core-from-onnx.sh [RUN_DIR]
 # The defaults are 1.2.0's run; a slower host can shorten the stages (see models/records/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,6 +21,7 @@ COMMON=(--batch 4 --bf16 --channels-last --threads 2 --seed "${SEED:-2}")
 
 "$PY" models/import_onnx.py --onnx models/bsnet-v1.onnx --out "$RUN/init.pt"
 "$PY" models/train.py --out "$RUN/pseudo" --data-stage pseudo --init "$RUN/init.pt" \
-  --epochs "${PSEUDO_EPOCHS:-4}" --sizes 256 --max-minutes "${PSEUDO_MAX_MIN:-60}" "${COMMON[@]}"
+  --epochs "${PSEUDO_EPOCHS:-4}" --sizes 256 --max-minutes 60 "${COMMON[@]}"
 "$PY" models/train.py --out "$RUN/labelled" --data-stage labelled --init "$RUN/pseudo/last.pt" \
-  --epochs "${LABELLED_EPOCHS:-100}" --sizes 256,352 --decay-epoch "${DECAY_EPOCH:-40}" --decay-rate 0.1 --ema 0.99 --max-minutes "${LABELLED_MAX_MIN:-70}" "${COMMON[@]}"
+  --epochs "${LABELLED_EPOCHS:-100}" --sizes 256,352 --decay-epoch "${DECAY_EPOCH:-40}" --decay-rate 0.1 \
+  --ema 0.99 --max-minutes 70 "${COMMON[@]}"
