@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataType, attr, model, node, tensorFloat, tensorInt64, valueInfo } from './onnx-writer.js';
-import { TINY_BSNET_CONTRACT, buildTinyBsnetOnnx, mulberry32 } from './stand-in-model.js';
+import { mulberry32 } from '../../shared/seeded-random.js';
+import { TINY_BSNET_CONTRACT, buildTinyBsnetOnnx } from './stand-in-model.js';
 
 const { input, outputs, size, channels } = TINY_BSNET_CONTRACT;
 const PER_IMAGE = channels * size * size;

@@ -13,6 +13,7 @@
  * at ~0.5 or saturating at 0/1. It segments nothing; it only lets tests drive
  * the real onnxruntime-node code path with the real tensor contract.
  */
+import { mulberry32 } from '../../shared/seeded-random.js';
 import { DataType, attr, model, node, tensorFloat, valueInfo, type TensorDef } from './onnx-writer.js';
 
 export const TINY_BSNET_CONTRACT = {
@@ -22,17 +23,6 @@ export const TINY_BSNET_CONTRACT = {
   channels: 3,
 } as const;
 
-/** mulberry32: small deterministic PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function buildTinyBsnetOnnx(opts: { channels?: number; seed?: number } = {}): Uint8Array {
   const C = opts.channels ?? 8;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../stand-in/stand-in-model.js';
+import { mulberry32 } from '../../../shared/seeded-random.js';
 import { eMeasureCurve } from './e-measure.js';
 import { meanAbsoluteError } from './mae.js';
 import { EPS, preparePair } from './prepare-pair.js';
