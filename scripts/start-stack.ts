@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const vars = { WORKER_ORIGINS: workerUrl, MODEL_NAME: model.name, MODEL_VERSION: model.version, MODEL_INPUT_SIZE: String(model.inputSize) };
   start(
     bin('wrangler'),
-    ['dev', '-c', 'edge/wrangler.jsonc', '--ip', '127.0.0.1', '--port', String(edgePort), '--persist-to', LOCAL_STATE_DIR, '--show-interactive-dev-session=false',
+    ['dev', '-c', 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(edgePort), '--persist-to', LOCAL_STATE_DIR, '--show-interactive-dev-session=false',
       ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
     quietWrangler,
   );

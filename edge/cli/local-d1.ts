@@ -12,7 +12,7 @@ import type { SqlDatabase } from '../src/auth/sql-database.js';
 import { LOCAL_STATE_DIR, REPO_ROOT, WRANGLER_CONFIG, proxyPersistPath } from './local-state.js';
 import { runWrangler } from './wrangler-process.js';
 
-/** The D1 migrations dir named in wrangler.jsonc (`migrations_dir`, relative to it). */
+/** The D1 migrations dir named in wrangler.toml (`migrations_dir`). */
 const MIGRATIONS_DIR = join(REPO_ROOT, 'edge', 'migrations');
 
 /**

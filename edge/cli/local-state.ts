@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** The edge's wrangler config: bindings (DB, QUOTA, MASKS) and the D1 migrations dir. */
-export const WRANGLER_CONFIG = join(REPO_ROOT, 'edge', 'wrangler.jsonc');
+export const WRANGLER_CONFIG = join(REPO_ROOT, 'wrangler.toml');
 
 /** `--persist-to` of the local stack: repo-root `.wrangler/state` (absolute). */
 export const LOCAL_STATE_DIR = join(REPO_ROOT, '.wrangler', 'state');

@@ -4,7 +4,7 @@ import { experimental_readRawConfig } from 'wrangler';
 import { DEV_HMAC_SECRET } from '../../shared/dev-secrets.js';
 import { ConfigError, loadConfig, type EdgeBindings } from './config.js';
 
-const { rawConfig } = experimental_readRawConfig({ config: 'edge/wrangler.jsonc' });
+const { rawConfig } = experimental_readRawConfig({ config: 'wrangler.toml' });
 const vars = rawConfig.vars as Record<string, string>;
 const env = (extra: Record<string, string> = {}) => ({ ...vars, ...extra }) as unknown as EdgeBindings;
 

@@ -1,5 +1,5 @@
 /**
- * Test harness for the edge: the real Worker (built from edge/wrangler.jsonc by wrangler, run in
+ * Test harness for the edge: the real Worker (built from the root wrangler.toml by wrangler, run in
  * workerd with miniflare's D1, R2 and Durable Objects, in memory) in front of real GPU workers
  * on 127.0.0.1 (onnxruntime sessions on the code-generated stand-in model). Tests talk to the
  * edge over real HTTP and reach its bindings through `env` to seed keys or inspect R2.
@@ -22,7 +22,7 @@ export interface EdgeStackOptions {
   extraOrigins?: string[];
   /** Put the extra origins first in the list. */
   extraFirst?: boolean;
-  /** Wrangler vars to override (strings, as in wrangler.jsonc). */
+  /** Wrangler vars to override (strings, as in wrangler.toml). */
   vars?: Record<string, string>;
   /** Env for the GPU worker harnesses (e.g. a tiny queue). */
   workerEnv?: Record<string, string>;
@@ -67,7 +67,7 @@ export async function startEdgeStack(o: EdgeStackOptions = {}): Promise<EdgeStac
   const server = createTestHarness({
     workers: [
       {
-        configPath: 'edge/wrangler.jsonc',
+        configPath: 'wrangler.toml',
         vars: {
           WORKER_ORIGINS: all.join(','),
           MODEL_NAME: manifest.name,

@@ -1,6 +1,6 @@
 /**
  * A real, empty D1 for tests: miniflare's, through wrangler's getPlatformProxy on the edge's own
- * wrangler.jsonc (in memory), with edge/migrations applied statement by statement as wrangler
+ * the root wrangler.toml (in memory), with edge/migrations applied statement by statement as wrangler
  * splits them. `env` also carries the config vars, so loadConfig(env) works as in the Worker.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -23,7 +23,7 @@ export interface TestD1 {
 /** Starts miniflare with an empty in-memory D1 and applies every migration in order. */
 export async function openTestD1(): Promise<TestD1> {
   const proxy = await getPlatformProxy<Record<string, unknown> & { DB: D1Database }>({
-    configPath: new URL('wrangler.jsonc', EDGE).pathname,
+    configPath: new URL('../../../wrangler.toml', import.meta.url).pathname,
     persist: false,
     envFiles: [],
     remoteBindings: false,
