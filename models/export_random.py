@@ -1,7 +1,8 @@
 """Export a randomly initialised, reference-shaped BSNet to ONNX.
 
-Stands in for the trained model in benchmarks until trained weights exist:
-same graph, same size, same input/output names.
+The benchmark's model (npm run bench:worker): its speed does not depend on the weights, so a
+random network with the shipped graph, size and input/output names measures it, and it can be
+exported on a machine that has no copy of the shipped file.
 
     python3 models/export_random.py --out /tmp/bsnet-ref.onnx [--size 352] [--seed 0] [--opset 13]
 """

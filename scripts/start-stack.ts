@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { applyLocalMigrations, seedLocalKey } from '../edge/cli/local-d1.js';
 import { LOCAL_STATE_DIR } from '../edge/cli/local-state.js';
+import { ReadyzBody } from '../shared/worker-readiness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name: string) => `${root}node_modules/.bin/${name}`;
@@ -53,21 +54,15 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
 }
 
-interface ReadyModel {
-  name: string;
-  version: string;
-  inputSize: number;
-}
-
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop(0));
 
   start(bin('tsx'), ['gpu-worker/src/main.ts'], { BSNET_WORKER_PORT: String(workerPort) });
-  const model = await waitFor<ReadyModel>(
+  const model = await waitFor(
     'the GPU worker',
     async () => {
       const res = await fetch(`${workerUrl}/readyz`);
-      return res.ok ? ((await res.json()) as { model: ReadyModel }).model : undefined;
+      return res.ok ? ReadyzBody.parse(await res.json()).model : undefined;
     },
     180_000,
   );

@@ -8,6 +8,7 @@
  * The worker normalises to float itself, so the edge never ships 4-byte floats.
  */
 import { z } from 'zod';
+import { ModelId } from './model-id.js';
 
 export const INFER_PROTOCOL_VERSION = 1;
 export const INFER_PATH = '/v1/infer';
@@ -16,6 +17,9 @@ export const INFER_RESPONSE_CONTENT_TYPE = 'application/vnd.bsnet.infer-response
 
 /** Largest original image side we will carry: bigger than any CT or phone photo, small enough to be sane. */
 export const MAX_ORIGINAL_SIDE = 16384;
+
+/** The longest queue deadline a request may ask for (10 minutes). */
+export const INFER_MAX_DEADLINE_MS = 600_000;
 
 const dimension = z.number().int().positive();
 
@@ -43,7 +47,7 @@ export const InferRequestHeader = z
      * Budget in ms, counted from when the worker receives the request (relative, so clock skew
      * between edge and worker does not matter). Requests still queued when it runs out get 504.
      */
-    deadlineMs: z.number().int().min(1).max(600_000).optional(),
+    deadlineMs: z.number().int().min(1).max(INFER_MAX_DEADLINE_MS).optional(),
     slices: z.array(SliceMeta).min(1),
   })
   .strict();
@@ -63,7 +67,7 @@ export const InferResponseHeader = z
   .object({
     version: z.literal(INFER_PROTOCOL_VERSION),
     requestId: z.string().optional(),
-    model: z.object({ name: z.string(), version: z.string() }),
+    model: ModelId,
     slices: z.array(SliceMeta),
     timing: InferTiming,
   })

@@ -25,13 +25,14 @@ export function problemType(code: string): string {
 }
 
 /** RFC 9110 reason phrases for the statuses the services answer with. */
-const TITLES: Partial<Record<number, string>> = {
+const TITLES = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
@@ -40,7 +41,10 @@ const TITLES: Partial<Record<number, string>> = {
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
-};
+} as const;
+
+/** The statuses a problem may carry: the ones with a reason phrase above (all have bodies). */
+export type ProblemStatus = keyof typeof TITLES;
 
 /**
  * A problem document, and its headers (content type, and Retry-After when the problem has one).
@@ -48,13 +52,13 @@ const TITLES: Partial<Record<number, string>> = {
  * @example
  * const { body, headers } = problemDocument({ status: 413, code: 'body_too_large', detail: 'body exceeds 1 MiB' });
  */
-export function problemDocument(p: { status: number; code: string; detail: string; field?: string | undefined; retryAfter?: number | undefined }): {
+export function problemDocument(p: { status: ProblemStatus; code: string; detail: string; field?: string | undefined; retryAfter?: number | undefined }): {
   body: Problem;
   headers: Record<string, string>;
 } {
   const body: Problem = {
     type: problemType(p.code),
-    title: TITLES[p.status] ?? 'Error',
+    title: TITLES[p.status],
     status: p.status,
     detail: p.detail,
     code: p.code,

@@ -19,7 +19,7 @@ import { jpegGray, pngOf, sliceJpeg, testSliceNames } from '../../tests/edge/fix
 import { resizeBilinear } from '../../shared/image/resize-bilinear.js';
 import { toGray8 } from '../src/imaging/to-gray8.js';
 import { toModelInput } from '../src/imaging/model-input.js';
-import { renderSlice } from '../src/segment/render-slice.js';
+import { renderSliceResult } from '../src/pipeline/render-slice-result.js';
 import { decodeUpload } from '../src/upload/decode-upload.js';
 import { classifyUpload } from '../src/upload/read-slices.js';
 
@@ -69,7 +69,7 @@ async function cpuFigures(): Promise<void> {
       const t2 = performance.now();
       const w = decoded.kind === 'gray' && decoded.sourceWidth ? decoded.sourceWidth : decoded.width;
       const h = decoded.kind === 'gray' && decoded.sourceHeight ? decoded.sourceHeight : decoded.height;
-      await renderSlice({ probability: model.pixels, originalWidth: w, originalHeight: h }, SIZE, false);
+      await renderSliceResult({ probability: model.pixels, originalWidth: w, originalHeight: h }, SIZE, false);
       const t3 = performance.now();
       decodeMs.push(t1 - t0);
       prepMs.push(t2 - t1);

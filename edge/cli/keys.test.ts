@@ -1,7 +1,7 @@
 /**
  * The keys CLI end to end, as real processes (tsx edge/cli/keys.ts) on a temporary persist dir:
  * create prints the key once, list never shows keys or hashes, revoke takes effect, and the
- * Worker's key lookup (findActiveKey through getPlatformProxy on the same dir) agrees.
+ * Worker's key lookup (findKey through getPlatformProxy on the same dir) agrees.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findActiveKey } from '../src/auth/key-store.js';
+import { findKey } from '../src/auth/key-store.js';
 import { runKeysCommand, USAGE } from './keys-command.js';
 import { openLocalD1 } from './local-d1.js';
 import { REPO_ROOT } from './local-state.js';
@@ -44,7 +44,8 @@ function keys(...args: string[]): Promise<Run> {
 async function activeKeyId(key: string): Promise<string | undefined> {
   const local = await openLocalD1(dir);
   try {
-    return (await findActiveKey(local.db, key))?.id;
+    const record = await findKey(local.db, key);
+    return record?.revokedAt === null ? record.id : undefined;
   } finally {
     await local.dispose();
   }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getPlatformProxy } from 'wrangler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findActiveKey } from '../src/auth/key-store.js';
+import { findKey } from '../src/auth/key-store.js';
 import type { SqlDatabase } from '../src/auth/sql-database.js';
 import { applyLocalMigrations, openLocalD1, pendingMigrations, seedDevKey, withLocalD1 } from './local-d1.js';
 import { WRANGLER_CONFIG } from './local-state.js';
@@ -48,7 +48,7 @@ describe('local D1', () => {
     const first = await seedDevKey(devKey, dir);
     expect(first).toMatchObject({ created: true, record: { tenant: 'dev', scopes: ['segment', 'tokens:create'], revokedAt: null } });
     expect(await seedDevKey(devKey, dir)).toEqual({ record: first.record, created: false });
-    expect(await withLocalD1(dir, (db) => findActiveKey(db, devKey))).toEqual(first.record);
+    expect(await withLocalD1(dir, (db) => findKey(db, devKey))).toEqual(first.record);
   }, 120_000);
 
   it('migrates a fresh dir on first use', async () => {

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey, findActiveKey, isKeyActive, listKeys, revokeKey, seedKey } from '../src/auth/key-store.js';
+import { createKey, findKey, isKeyActive, listKeys, revokeKey, seedKey } from '../src/auth/key-store.js';
 import { applyLocalMigrations } from './local-d1.js';
 import { inlineSql, sqlLiteral, wranglerD1 } from './wrangler-d1.js';
 
@@ -40,7 +40,7 @@ describe('wranglerD1 (local persist dir standing in for --remote)', () => {
     const { key, record } = await createKey(db, { tenant: 'acme', name: "O'Brien's key; DROP TABLE api_keys", scopes: ['segment'] });
     expect(record.name).toBe("O'Brien's key; DROP TABLE api_keys");
     expect(await listKeys(db, { tenant: 'acme' })).toEqual([record]);
-    expect(await findActiveKey(db, key)).toEqual(record);
+    expect(await findKey(db, key)).toEqual(record);
     expect(await revokeKey(db, record.id)).toBe(true);
     expect(await isKeyActive(db, record.id)).toBe(false);
     expect(await revokeKey(db, 'key_missing')).toBe(false);

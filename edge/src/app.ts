@@ -14,7 +14,7 @@ import { requestContext } from './http/request-context.js';
 import { rateLimit } from './quota/rate-limit.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
 import { healthRoute } from './routes/health.js';
-import { segmentRoute } from './routes/segment.js';
+import { postSegmentRoute } from './routes/post-segment.js';
 
 /** Hono's body limit with the configured size; streams are cut off as soon as they pass it. */
 function limitBody(): MiddlewareHandler<EdgeEnv> {
@@ -37,7 +37,7 @@ export function createApp(): Hono<EdgeEnv> {
   app.route('/v1/health', healthRoute);
 
   app.use('/v1/segment', authenticate(), requireScope('segment'), rateLimit(), limitBody());
-  app.route('/v1/segment', segmentRoute);
+  app.route('/v1/segment', postSegmentRoute);
 
   app.use('/v1/tokens', authenticate(), rateLimit(), limitBody());
   app.route('/v1/tokens', tokensRoute);

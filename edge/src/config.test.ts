@@ -21,7 +21,7 @@ describe('edge config', () => {
   });
 
   it('refuses production without secrets, and names the bad variable', () => {
-    expect(() => loadConfig(env({ ENVIRONMENT: 'production' }))).toThrow(/WORKER_HMAC_SECRET must be set in production/);
+    expect(() => loadConfig(env({ ENVIRONMENT: 'production' }))).toThrow(/WORKER_HMAC_SECRET: must be set in production/);
     const ok = loadConfig(env({ ENVIRONMENT: 'production', WORKER_HMAC_SECRET: 'x'.repeat(32), TOKEN_SIGNING_SECRET: 'y'.repeat(32) }));
     expect(ok.production).toBe(true);
     expect(() => loadConfig(env({ WORKER_ORIGINS: 'not a url' }))).toThrow(ConfigError);

@@ -1,14 +1,13 @@
 /**
- * The baseline the worker is measured against: one onnxruntime-node session in this process,
- * run back to back with nothing around it but the per-slice work the worker's session threads
- * also do (gray uint8 -> normalised NCHW float through normalize.ts, and the probability back
- * to bytes). No HTTP, no signing, no queue, no thread hop.
+ * The baseline the GPU worker is measured against: one onnxruntime-node session in this
+ * process, run back to back through the same backend module (ort-backend.ts) the session
+ * threads use, so it does exactly their per-batch work (gray uint8 -> normalised NCHW float,
+ * the probability back to bytes) with their session options. No HTTP, no signing, no queue, no
+ * thread hop.
  */
 import { availableParallelism } from 'node:os';
-import * as ort from 'onnxruntime-node';
 import type { ModelManifest } from '../../shared/model-manifest.js';
-import { batchModel, runBatch } from '../src/inference/run-batch.js';
-import { sessionOptions } from '../src/inference/session-options.js';
+import { OrtBackend } from '../src/inference/ort-backend.js';
 
 export interface BareResult {
   batch: number;
@@ -52,13 +51,10 @@ export function syntheticSlices(count: number, size: number): Uint8Array[] {
 export async function runBareSessionLoop(modelBytes: Uint8Array, manifest: ModelManifest, opts: BareOptions): Promise<BareResult[]> {
   const size = manifest.inputSize;
   const pixels = size * size;
-  // The worker's own session options, so the baseline differs from it in queueing and transport only.
-  const session = await ort.InferenceSession.create(modelBytes, sessionOptions(manifest.weightStorage, 'cpu', opts.intraOpThreads ?? availableParallelism()));
+  // Warm-up is timed per batch size below, so the backend itself skips it.
+  const backend = await OrtBackend.create({ modelBytes, manifest, providers: ['cpu'], intraOpThreads: opts.intraOpThreads ?? availableParallelism() });
   const slices = syntheticSlices(4, size);
-
-  // Exactly the worker's per-batch work, by calling the same function its session threads do.
-  const model = batchModel(session, { inputName: manifest.inputName, outputName: manifest.probabilityOutput, inputSize: size, normalization: manifest.normalization });
-  const runOnce = (gray: Uint8Array, count: number) => runBatch(model, gray, count);
+  const runOnce = (gray: Uint8Array, count: number) => backend.run(gray, count);
 
   const results: BareResult[] = [];
   try {
@@ -73,7 +69,7 @@ export async function runBareSessionLoop(modelBytes: Uint8Array, manifest: Model
       results.push({ batch, runs, images: runs * batch, imagesPerSecond: (runs * batch) / seconds, msPerBatch: (1000 * seconds) / runs });
     }
   } finally {
-    await session.release();
+    await backend.dispose();
   }
   return results;
 }

@@ -1,123 +1,33 @@
 /**
- * `npm run bench:worker`: how close the inference worker gets to a bare onnxruntime session
- * loop under closed-loop load, and how it compares with PyTorch eager on the same network.
+ * `npm run bench:worker`: how close the GPU worker gets to a bare onnxruntime session loop
+ * under closed-loop load, and how it compares with PyTorch eager on the same network.
  *
  *   1. model: the reference-shaped BSNet (cached in .bench/), the stand-in, or any manifest;
  *   2. bare session loop in this process at batch 1 and at the worker's max batch;
- *   3. the worker started in this process (CPU EP, port 0), then N concurrent clients sending
+ *   3. the GPU worker started in this process (CPU EP, port 0), then N concurrent clients sending
  *      one-slice signed requests back to back, at each concurrency level;
  *   4. models/bench_torch.py at batch 1 with as many threads as cores.
  * Prints a table to stdout (progress goes to stderr) and writes .bench/worker-bench.json.
- * Run `npm run bench:worker -- --help` for the flags.
+ * Run `npm run bench:worker -- --help` for the flags (bench-options.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, type } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { dirname, relative } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadConfig } from '../src/config.js';
 import { loadModel } from '../src/model/load-model.js';
 import { startWorker, type RunningWorker } from '../src/server.js';
+import { BENCH_DIR, DEFAULT_REQUESTS, parseBenchOptions, REPO_ROOT } from './bench-options.js';
 import { runBareSessionLoop, syntheticSlices, type BareResult } from './bare-session.js';
 import { histogramMean, InferClient, runClosedLoop, scrapeHistogram, type LoadResult } from './load-generator.js';
 import { prepareReferenceModel, prepareStandInModel, type PreparedModel } from './reference-model.js';
 import { runTorchBaseline, type TorchOutcome } from './torch-baseline.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BENCH_DIR = join(REPO_ROOT, '.bench');
 /** Stated in the issue: the worker under load within 10% of a bare session loop... */
 const TARGET_WORKER_VS_BARE = 0.9;
 /** ...and at least 1.6x PyTorch eager on the same network. */
 const TARGET_WORKER_VS_TORCH = 1.6;
-/** Default requests per concurrency level when --requests is not given. */
-const DEFAULT_REQUESTS: Record<number, number> = { 1: 12, 4: 24, 16: 48 };
-
-const HELP = `Usage: npm run bench:worker -- [options]
-
-Model (default: the reference-shaped BSNet 352x352, exported once to .bench/bsnet-ref.onnx)
-  --model <manifest>     benchmark this model manifest instead
-  --stand-in             use the tiny code-generated stand-in (smoke run; torch is skipped)
-Worker
-  --max-batch <n>        worker max batch (default: BSNET_MAX_BATCH or 8)
-  --delay-ms <n>         worker max queue delay in ms (default: BSNET_MAX_QUEUE_DELAY_MS or 5)
-Load
-  --concurrency <list>   comma-separated client counts (default 1,4,16)
-  --requests <n>         measured requests per level, at least the concurrency
-                         (default 12 at c=1, 24 at c=4, 48 at c=16, else 3 x c)
-  --warmup <n>           warm-up requests before each level (default 2)
-Baselines
-  --bare-images <n>      images timed per batch size in the bare loop (default 8, >= 2 runs)
-  --no-torch             skip the PyTorch eager comparison
-  --torch-iters <n>      timed iterations of bench_torch.py (default 6)
-  --python <path>        python with torch and onnx (default /usr/bin/python3)
-Output
-  --out <path>           JSON summary (default .bench/worker-bench.json)
-  -h, --help             this text`;
-
-interface Options {
-  model?: string;
-  standIn: boolean;
-  maxBatch?: number;
-  delayMs?: number;
-  concurrency: number[];
-  requests?: number;
-  warmup: number;
-  bareImages: number;
-  torch: boolean;
-  torchIters: number;
-  python: string;
-  out: string;
-}
-
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      model: { type: 'string' },
-      'stand-in': { type: 'boolean', default: false },
-      'max-batch': { type: 'string' },
-      'delay-ms': { type: 'string' },
-      concurrency: { type: 'string', default: '1,4,16' },
-      requests: { type: 'string' },
-      warmup: { type: 'string', default: '2' },
-      'bare-images': { type: 'string', default: '8' },
-      'no-torch': { type: 'boolean', default: false },
-      'torch-iters': { type: 'string', default: '6' },
-      python: { type: 'string', default: '/usr/bin/python3' },
-      out: { type: 'string', default: join(BENCH_DIR, 'worker-bench.json') },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    process.exit(0);
-  }
-  const int = (name: string, raw: string | undefined, min: number): number | undefined => {
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
-    return n;
-  };
-  if (values.model && values['stand-in']) throw new Error('--model and --stand-in exclude each other');
-  const concurrency = values.concurrency.split(',').map((s) => int('concurrency', s.trim(), 1)!);
-  return {
-    ...(values.model ? { model: resolve(values.model) } : {}),
-    standIn: values['stand-in'],
-    maxBatch: int('max-batch', values['max-batch'], 1),
-    delayMs: int('delay-ms', values['delay-ms'], 0),
-    concurrency: [...new Set(concurrency)],
-    requests: int('requests', values.requests, 1),
-    warmup: int('warmup', values.warmup, 0)!,
-    bareImages: int('bare-images', values['bare-images'], 1)!,
-    torch: !values['no-torch'],
-    torchIters: int('torch-iters', values['torch-iters'], 1)!,
-    python: values.python,
-    out: resolve(values.out),
-  };
-}
 
 const progress = (msg: string) => process.stderr.write(`  ${msg}\n`);
 const fmt = (n: number | undefined, digits = 2) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(digits));
@@ -131,9 +41,7 @@ interface LevelReport extends LoadResult {
 }
 
 async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2));
-  // The worker's logger reads this on every line; the table must not drown in request logs.
-  process.env.BSNET_LOG = 'silent';
+  const opts = parseBenchOptions(process.argv.slice(2));
 
   const cores = availableParallelism();
   const machine = {
@@ -144,7 +52,7 @@ async function main(): Promise<void> {
     onnxruntimeNode: ort.env.versions.node ?? ort.env.versions.common ?? 'unknown',
     loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))),
   };
-  console.log('BSNet inference worker benchmark');
+  console.log('BSNet GPU worker benchmark');
   console.log(`machine  ${machine.cpu}, ${cores} cores, ${machine.os}, load average ${machine.loadAverageAtStart.join(' ')}`);
   console.log(`runtime  node ${machine.node}, onnxruntime-node ${machine.onnxruntimeNode}, CPU execution provider`);
 
@@ -166,6 +74,8 @@ async function main(): Promise<void> {
     BSNET_WORKER_HMAC_SECRET: randomBytes(24).toString('hex'),
     BSNET_MODEL_MANIFEST: prepared.manifestPath,
     BSNET_EXECUTION_PROVIDER: 'cpu',
+    // The table must not drown in request logs.
+    BSNET_LOG: 'silent',
     ...(opts.maxBatch !== undefined ? { BSNET_MAX_BATCH: String(opts.maxBatch) } : {}),
     ...(opts.delayMs !== undefined ? { BSNET_MAX_QUEUE_DELAY_MS: String(opts.delayMs) } : {}),
   };
@@ -197,7 +107,7 @@ async function main(): Promise<void> {
   try {
     await worker.ready;
     readyMs = performance.now() - startedAt;
-    progress(`ready in ${fmt(readyMs / 1000, 1)} s at ${worker.url} (provider ${worker.state.provider ?? '?'})`);
+    progress(`ready in ${fmt(readyMs / 1000, 1)} s at ${worker.url} (provider ${worker.state.pool?.provider ?? '?'})`);
     const client = new InferClient(worker.url, config.hmacSecret, size);
     const slices = syntheticSlices(8, size);
 

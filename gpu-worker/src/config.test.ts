@@ -1,15 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEV_HMAC_SECRET, loadConfig } from './config.js';
+import { ConfigError } from '../../shared/env-config.js';
+import { DEV_HMAC_SECRET, loadConfig } from './config.js';
 
-describe('worker config', () => {
+describe('GPU worker config', () => {
   it('runs on embedded defaults outside production', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ host: '127.0.0.1', port: 8081, executionProvider: 'auto', hmacSecret: DEV_HMAC_SECRET, maxBatch: 8 });
     expect(c.intraOpThreads).toBeGreaterThanOrEqual(1);
+    expect(c.logLevel).toBe('info');
+  });
+
+  it('takes the log level from BSNET_LOG like every other variable', () => {
+    expect(loadConfig({ BSNET_LOG: 'silent' }).logLevel).toBe('silent');
+    expect(() => loadConfig({ BSNET_LOG: 'loud' })).toThrow(/BSNET_LOG/);
   });
 
   it('refuses production without a secret, and short secrets anywhere', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/BSNET_WORKER_HMAC_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/BSNET_WORKER_HMAC_SECRET: must be set in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadConfig({ BSNET_WORKER_HMAC_SECRET: 'short' })).toThrow(ConfigError);
   });
 

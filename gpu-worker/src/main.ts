@@ -1,10 +1,12 @@
-/** Entry point: config from the environment, the worker, and signal handling for graceful shutdown. */
+/** Entry point: config from the environment, the GPU worker, and signal handling for graceful shutdown. */
 import { loadConfig } from './config.js';
-import { log } from './log.js';
+import { createLogger } from './log.js';
 import { startWorker } from './server.js';
 import { resolveDevModel } from './model/dev-model.js';
 
-const config = await resolveDevModel(loadConfig());
+const env = loadConfig();
+const log = createLogger(env.logLevel);
+const config = await resolveDevModel(env, log);
 const worker = await startWorker(config);
 
 let stopping = false;

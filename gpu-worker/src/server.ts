@@ -1,5 +1,5 @@
 /**
- * Starts and stops one worker: verifies the model, listens at once (so /healthz answers while
+ * Starts and stops one GPU worker: verifies the model, listens at once (so /healthz answers while
  * sessions load), loads and warms the session threads in the background, and shuts down
  * gracefully: refuse new work, finish queued and running batches, close, release sessions.
  */
@@ -9,9 +9,9 @@ import type { Server } from 'node:http';
 import type { WorkerConfig } from './config.js';
 import { createApp } from './http/app.js';
 import { Batcher } from './inference/batcher.js';
-import { providerCandidates } from './inference/execution-providers.js';
-import { SessionInitError, SessionPool } from './inference/session-pool.js';
-import { log } from './log.js';
+import { providerCandidates, SessionInitError } from './inference/ort-backend.js';
+import { SessionPool } from './inference/session-pool.js';
+import { createLogger } from './log.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModel } from './model/load-model.js';
 import type { RuntimeState } from './runtime-state.js';
@@ -26,11 +26,12 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
+  const log = createLogger(config.logLevel);
   const model = await loadModel(config.manifestPath);
   const { manifest } = model;
   const metrics = createWorkerMetrics();
   const state: RuntimeState = { phase: 'loading', manifest };
-  const app = createApp(config, state, metrics);
+  const app = createApp({ config, state, metrics, log });
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
@@ -43,16 +44,13 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
   const ready = SessionPool.create(
     {
       modelBytes: model.bytes,
-      inputName: manifest.inputName,
-      outputName: manifest.probabilityOutput,
-      inputSize: manifest.inputSize,
-      normalization: manifest.normalization,
-      weightStorage: manifest.weightStorage,
+      manifest,
       providers: providerCandidates(config.executionProvider),
       intraOpThreads: config.intraOpThreads,
       warmupBatchSizes: [1, Math.min(config.maxBatch, 2)],
     },
     config.sessionThreads,
+    { log },
   ).then(
     (created) => {
       pool = created;
@@ -68,9 +66,9 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
         metrics,
       );
       pool.onIdle = batcher.schedule;
-      Object.assign(state, { phase: 'ready', provider: pool.provider, attempts: pool.attempts, batcher });
+      Object.assign(state, { phase: 'ready', pool, batcher });
       metrics.modelInfo.set(1, { name: manifest.name, version: manifest.version, sha256: manifest.sha256, provider: pool.provider });
-      log.info('model ready', { provider: pool.provider, threads: pool.size, intraOpThreads: config.intraOpThreads });
+      log.info('model ready', { provider: pool.provider, sessionThreads: pool.size, intraOpThreads: config.intraOpThreads });
     },
     (err: Error) => {
       state.phase = 'failed';

@@ -10,7 +10,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { recordScores } from './record-scores.js';
-import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../gpu-worker/src/config.js';
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../shared/worker-readiness.js';
 import { evaluateModel, type EvaluationResult } from './evaluate-model.js';
 
 const DEFAULT_MODEL = fileURLToPath(new URL('../bsnet.manifest.json', import.meta.url));
@@ -88,7 +88,7 @@ function parseCliArgs(argv: string[]): CliArgs {
   const limit = positiveInt('limit', values.limit);
   const model = values.model ?? DEFAULT_MODEL;
   if (!values.model && !existsSync(model)) {
-    throw new UsageError(`--model: no trained model at the default ${relative(process.cwd(), model)} yet; pass --model <manifest.json>`);
+    throw new UsageError(`--model: no model at the default ${relative(process.cwd(), model)} (a checkout without the model file); pass --model <manifest.json>`);
   }
   return {
     images: values.images,

@@ -1,15 +1,16 @@
 /**
- * Scores a model on a folder of slices with the worker's own inference path: the same manifest
+ * Scores a model on a folder of slices with the GPU worker's own inference path: the same manifest
  * loader (sha256 checked), the same session threads and the same 8-bit preprocessing and output
  * the product uses, so the numbers describe what the API serves rather than a research copy.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { ExecutionProvider } from '../../gpu-worker/src/config.js';
-import { providerCandidates } from '../../gpu-worker/src/inference/execution-providers.js';
+import { providerCandidates } from '../../gpu-worker/src/inference/ort-backend.js';
 import { SessionPool } from '../../gpu-worker/src/inference/session-pool.js';
+import { createLogger } from '../../gpu-worker/src/log.js';
 import { loadModel } from '../../gpu-worker/src/model/load-model.js';
 import { resizeBilinear, resizeBilinearFloat } from '../../shared/image/resize-bilinear.js';
+import type { ExecutionProvider } from '../../shared/worker-readiness.js';
 import { listSlices, loadSlice, type ListOptions, type Slice } from './load-slices.js';
 import { aggregateScores, scoreImage, type ImageScores, type Scores } from './metrics/score-set.js';
 import { diceAtThreshold } from './metrics/threshold-curves.js';
@@ -62,18 +63,10 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
   const { manifest, bytes } = await loadModel(opts.manifestPath);
   const size = manifest.inputSize;
   const pool = await SessionPool.create(
-    {
-      modelBytes: bytes,
-      inputName: manifest.inputName,
-      outputName: manifest.probabilityOutput,
-      inputSize: size,
-      normalization: manifest.normalization,
-      weightStorage: manifest.weightStorage,
-      providers: providerCandidates(opts.provider ?? 'cpu'),
-      intraOpThreads: availableParallelism(),
-      warmupBatchSizes: [1],
-    },
+    { modelBytes: bytes, manifest, providers: providerCandidates(opts.provider ?? 'cpu'), intraOpThreads: availableParallelism(), warmupBatchSizes: [1] },
     1,
+    // Only trouble is worth a line beside the score table (a session thread that died).
+    { log: createLogger('warn') },
   );
   try {
     const scored: ImageScores[] = [];

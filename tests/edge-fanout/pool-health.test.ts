@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPoolHealth } from '../../edge/src/fanout/pool-health.js';
-import { WorkerPool } from '../../edge/src/fanout/worker-pool.js';
+import { GpuWorkerPool } from '../../edge/src/fanout/gpu-worker-pool.js';
 import { SECRET, SIZE, startHarness, type Harness } from '../gpu-worker/worker-harness.js';
 import { closedPort, modelSlice, startHangingServer, timed, type HangingServer } from './fanout-fixtures.js';
 
@@ -23,7 +23,7 @@ describe('checkPoolHealth', () => {
     expect(ms).toBeLessThan(300 + 500);
     expect(report.healthy).toBe(true);
     const [ok, refused, hanging] = report.workers;
-    expect(ok).toMatchObject({ origin: ready.worker.url, ready: true, breaker: null, executionProvider: 'cpu' });
+    expect(ok).toMatchObject({ origin: ready.worker.url, ready: true, breaker: null, executionProvider: 'cpu', sessionThreads: { ready: 1, configured: 1 } });
     expect(ok?.model).toMatchObject({ name: ready.worker.state.manifest.name, version: ready.worker.state.manifest.version, inputSize: SIZE });
     expect(refused).toMatchObject({ origin: dead, ready: false, error: 'network' });
     expect(hanging).toMatchObject({ origin: hung.origin, ready: false, error: 'timeout' });
@@ -31,7 +31,7 @@ describe('checkPoolHealth', () => {
   });
 
   it("is unhealthy when no worker is ready, and shows the pool's breakers", async () => {
-    const pool = new WorkerPool([dead, ready.worker.url], { secret: SECRET, inputSize: SIZE, timeoutMs: 2_000, breaker: { failureThreshold: 1 } });
+    const pool = new GpuWorkerPool([dead, ready.worker.url], { secret: SECRET, inputSize: SIZE, timeoutMs: 2_000, breaker: { failureThreshold: 1 } });
     await pool.infer([modelSlice(1)]);
     const report = await checkPoolHealth(pool, { timeoutMs: 300 });
     expect(report.workers.map((w) => [w.breaker, w.ready])).toEqual([

@@ -1,11 +1,11 @@
 /**
- * WorkerPool when workers come and go: a worker with a full queue (real 503 queue_full) is
+ * GpuWorkerPool when workers come and go: a worker with a full queue (real 503 queue_full) is
  * retried elsewhere without counting against its health, and a worker that was down comes
  * back through exactly one half-open probe once its breaker's open time has passed (the clock
  * is skewed forward instead of waited for; the worker is really started on the dead port).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../edge/src/fanout/worker-pool.js';
+import { GpuWorkerPool } from '../../edge/src/fanout/gpu-worker-pool.js';
 import { infer, SECRET, SIZE, startHarness, testSlice, type Harness } from '../gpu-worker/worker-harness.js';
 import { closedPort, failedRequests, modelSlice, servedRequests } from './fanout-fixtures.js';
 
@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 afterAll(() => healthy.stop());
 
-describe('WorkerPool recovery', () => {
+describe('GpuWorkerPool recovery', () => {
   it('retries a chunk refused with queue_full on another worker, and prefers that one while the first is busy', async () => {
     // A long batching delay and a two-slice queue: two queued slices fill it for ~400 ms.
     extra = await startHarness({ BSNET_MAX_BATCH: '64', BSNET_MAX_QUEUE_DELAY_MS: '400', BSNET_QUEUE_CAPACITY: '2', BSNET_MAX_SLICES_PER_REQUEST: '2' });
@@ -28,7 +28,7 @@ describe('WorkerPool recovery', () => {
     const filler = infer(busy, [testSlice(1), testSlice(2)]);
     await new Promise((r) => setTimeout(r, 100));
 
-    const p = new WorkerPool([busy, healthy.worker.url], { secret: SECRET, inputSize: SIZE, timeoutMs: 5_000, maxSlicesPerCall: 2 });
+    const p = new GpuWorkerPool([busy, healthy.worker.url], { secret: SECRET, inputSize: SIZE, timeoutMs: 5_000, maxSlicesPerCall: 2 });
     const first = await p.infer([modelSlice(3), modelSlice(4)]);
     expect(first.calls).toMatchObject([{ origin: healthy.worker.url, attempts: 2 }]);
     expect(await failedRequests(busy, 'queue_full')).toBe(1);
@@ -47,7 +47,7 @@ describe('WorkerPool recovery', () => {
     const down = `http://127.0.0.1:${port}`;
     let skew = 0;
     const openMs = 5_000;
-    const p = new WorkerPool([down, healthy.worker.url], { secret: SECRET, inputSize: SIZE, timeoutMs: 5_000, maxSlicesPerCall: 1, breaker: { failureThreshold: 1, openMs } }, () => Date.now() + skew);
+    const p = new GpuWorkerPool([down, healthy.worker.url], { secret: SECRET, inputSize: SIZE, timeoutMs: 5_000, maxSlicesPerCall: 1, breaker: { failureThreshold: 1, openMs } }, () => Date.now() + skew);
 
     await p.infer([modelSlice(1)]);
     expect(p.snapshot()[0]?.state).toBe('open');

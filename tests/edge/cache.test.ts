@@ -4,7 +4,7 @@
  * key, and R2 never holds the uploaded image.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SliceResult } from '../../edge/src/api/segment-schemas.js';
+import { SliceResult } from '../../edge/src/api/segment-response.js';
 import { scrapeMetrics } from '../gpu-worker/worker-harness.js';
 import { startEdgeStack, type EdgeStack } from './edge-stack.js';
 import { dicom, sliceJpeg, testSliceNames } from './fixtures.js';

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestHarness } from 'wrangler';
 import { createKey } from '../../edge/src/auth/key-store.js';
+import { ModelManifest } from '../../shared/model-manifest.js';
 import type { Scope } from '../../edge/src/http/edge-env.js';
 import { writeStandInModel } from '../../models/stand-in/write-stand-in.js';
 import { SECRET, startHarness, type Harness } from '../gpu-worker/worker-harness.js';
@@ -42,26 +43,21 @@ export interface EdgeStack {
 }
 
 /** The facts of the model the harness workers serve (also when a test starts none). */
-async function standInManifest(): Promise<{ name: string; version: string; inputSize: number }> {
+async function standInManifest(): Promise<ModelManifest> {
   const dir = await mkdtemp(join(tmpdir(), 'bsnet-edge-'));
   try {
-    return JSON.parse(await readFile(await writeStandInModel(dir), 'utf8'));
+    return ModelManifest.parse(JSON.parse(await readFile(await writeStandInModel(dir), 'utf8')));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** The model a running worker really serves (BSNET_MODEL_MANIFEST may point anywhere). */
-async function servedModel(url: string): Promise<{ name: string; version: string; inputSize: number }> {
-  const ready = (await (await fetch(`${url}/readyz`)).json()) as { model: { name: string; version: string; inputSize: number } };
-  return ready.model;
 }
 
 export async function startEdgeStack(o: EdgeStackOptions = {}): Promise<EdgeStack> {
   // Offline: miniflare would otherwise try to download the Request.cf object at every start.
   process.env['CLOUDFLARE_CF_FETCH_ENABLED'] ??= 'false';
   const workers = await Promise.all(Array.from({ length: o.workers ?? 1 }, () => startHarness(o.workerEnv)));
-  const manifest = workers[0] ? await servedModel(workers[0].worker.url) : await standInManifest();
+  // The model the GPU workers really serve (a test's BSNET_MODEL_MANIFEST may point anywhere).
+  const manifest = workers[0]?.worker.state.manifest ?? (await standInManifest());
   const origins = workers.map((w) => w.worker.url);
   const all = o.extraFirst ? [...(o.extraOrigins ?? []), ...origins] : [...origins, ...(o.extraOrigins ?? [])];
   const server = createTestHarness({

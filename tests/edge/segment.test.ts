@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import UPNG from 'upng-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeriesResult, SliceResult } from '../../edge/src/api/segment-schemas.js';
+import { SeriesResult, SliceResult } from '../../edge/src/api/segment-response.js';
 import { decodeUpload } from '../../edge/src/upload/decode-upload.js';
 import { classifyUpload } from '../../edge/src/upload/read-slices.js';
 import { toGray8 } from '../../edge/src/imaging/to-gray8.js';
@@ -173,6 +173,16 @@ describe('DICOM', () => {
     const bad = await post(bytes, 'application/dicom', { query: '?windowCenter=40&windowWidth=0' });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'invalid_parameter', field: 'windowWidth' });
+  });
+
+  // Regression: the route's query schema knew only lung|file, so the documented custom spelling was a 400.
+  it('takes window=custom with windowCenter and windowWidth, the same window as without window=custom', async () => {
+    const bytes = dicom('CT_small.dcm');
+    const named = await post(bytes, 'application/dicom', { query: '?window=custom&windowCenter=-600&windowWidth=1500' });
+    expect(named.status).toBe(200);
+    const bare = await post(bytes, 'application/dicom', { query: '?windowCenter=-600&windowWidth=1500' });
+    expect(bare.headers.get('x-cache')).toBe('HIT');
+    expect(SliceResult.parse(await bare.json()).mask.data).toBe(SliceResult.parse(await named.json()).mask.data);
   });
 });
 

@@ -1,13 +1,13 @@
 /**
- * POST /v1/infer against a real worker: shapes, values against a direct onnxruntime run of the
- * same model, batching under concurrency, health, readiness and metrics.
+ * POST /v1/infer against a real GPU worker: shapes, values against the same model run directly
+ * in this process, batching under concurrency, health, readiness and metrics.
  */
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelManifest } from '../../shared/model-manifest.js';
-import { grayToNormalizedNchw, normalizationTables, probabilityToByte } from '../../gpu-worker/src/inference/normalize.js';
+import { ReadyzBody } from '../../shared/worker-readiness.js';
+import { OrtBackend } from '../../gpu-worker/src/inference/ort-backend.js';
+import { loadModel } from '../../gpu-worker/src/model/load-model.js';
 import { infer, metricValue, readJson, readProblem, scrapeMetrics, SIZE, startHarness, testSlice, type Harness } from './worker-harness.js';
 
 let h: Harness;
@@ -16,20 +16,16 @@ beforeAll(async () => {
 });
 afterAll(() => h.stop());
 
-/** The reference: the same model run directly in this process, no worker in between. */
+/** The reference: the backend the session threads use, run in this process with no GPU worker in between. */
 async function directRun(slices: Uint8Array[]): Promise<Uint8Array[]> {
-  const manifest = ModelManifest.parse(JSON.parse(await readFile(h.manifestPath, 'utf8')));
-  const session = await ort.InferenceSession.create(await readFile(join(dirname(h.manifestPath), manifest.file)), { executionProviders: ['cpu'] });
+  const { manifest, bytes } = await loadModel(h.manifestPath);
+  const backend = await OrtBackend.create({ modelBytes: bytes, manifest, providers: ['cpu'], intraOpThreads: 1 });
   const pixels = SIZE * SIZE;
   const gray = new Uint8Array(slices.length * pixels);
   slices.forEach((s, i) => gray.set(s, i * pixels));
-  const input = new Float32Array(slices.length * 3 * pixels);
-  grayToNormalizedNchw(gray, slices.length, pixels, normalizationTables(manifest.normalization), input);
-  const out = await session.run({ image: new ort.Tensor('float32', input, [slices.length, 3, SIZE, SIZE]) });
-  const bytes = new Uint8Array(slices.length * pixels);
-  probabilityToByte(out.prob!.data as Float32Array, bytes);
-  await session.release();
-  return slices.map((_, i) => bytes.subarray(i * pixels, (i + 1) * pixels));
+  const out = await backend.run(gray, slices.length);
+  await backend.dispose();
+  return slices.map((_, i) => out.subarray(i * pixels, (i + 1) * pixels));
 }
 
 describe('gpu-worker /v1/infer', () => {
@@ -42,7 +38,10 @@ describe('gpu-worker /v1/infer', () => {
       status: 'ready',
       model: { name: manifest.name, version: manifest.version, sha256: manifest.sha256, inputSize: 352 },
       executionProvider: 'cpu',
+      sessionThreads: { ready: 1, configured: 1 },
     });
+    // The body is the shared schema the edge parses.
+    expect(ReadyzBody.parse(body)).toEqual(body);
     expect((await fetch(h.worker.url + '/healthz')).status).toBe(200);
   });
 
@@ -113,6 +112,8 @@ describe('gpu-worker /v1/infer', () => {
       expect(text).toContain(name);
     }
     expect(text).toMatch(/bsnet_model_info\{.*provider="cpu".*\} 1/);
+    expect(metricValue(text, 'bsnet_session_threads_ready')).toBe(1);
+    expect(metricValue(text, 'bsnet_session_threads_configured')).toBe(1);
     expect(metricValue(text, 'bsnet_inference_pending_slice_count')).toBe(0);
   });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeStandInModel } from '../../models/stand-in/write-stand-in.js';
-import { infer, SECRET, testSlice } from './worker-harness.js';
+import { infer, metricValue, scrapeMetrics, SECRET, testSlice } from './worker-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let dir: string;
@@ -30,6 +30,18 @@ function waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray>
     child.stdout?.on('data', check);
     check();
   });
+}
+
+/** Polls /metrics until `slices` slices are queued or were dispatched (the batch-size histogram counts them at dispatch). */
+async function waitUntilAdmitted(url: string, slices: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const text = await scrapeMetrics(url);
+    const admitted = metricValue(text, 'bsnet_inference_pending_slice_count') + (metricValue(text, 'bsnet_inference_batch_size_sum') || 0);
+    if (admitted >= slices) return;
+    if (performance.now() > deadline) throw new Error(`only ${admitted} of ${slices} slices reached the queue in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 beforeAll(async () => {
@@ -64,7 +76,9 @@ describe('gpu-worker graceful shutdown', () => {
     const url = (await waitFor(/"url":"(http:\/\/127\.0\.0\.1:\d+)"/))[1]!;
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const queued = [infer(url, [testSlice(1)]), infer(url, [testSlice(2), testSlice(3)]), infer(url, [testSlice(4)])];
-    await new Promise((r) => setTimeout(r, 150));
+    // SIGTERM only once all 4 slices were admitted (waiting, or in a batch already): a fixed sleep
+    // lost the race on a loaded machine, and requests not yet admitted are rightly refused.
+    await waitUntilAdmitted(url, 4);
     child.kill('SIGTERM');
     await waitFor(/"msg":"worker draining"/);
 

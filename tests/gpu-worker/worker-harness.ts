@@ -1,6 +1,7 @@
 /**
- * Test harness: starts a real worker (HTTP on 127.0.0.1, real onnxruntime session threads) on
- * the code-generated stand-in model, and a signed client for it.
+ * Test harness: starts a real GPU worker (HTTP on 127.0.0.1, real onnxruntime session threads)
+ * on the code-generated stand-in model (or the manifest `BSNET_MODEL_MANIFEST` names), and a
+ * signed client for it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,8 +27,10 @@ export interface Harness {
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'bsnet-worker-'));
-  const manifestPath = await writeStandInModel(dir);
+  const manifestPath = env.BSNET_MODEL_MANIFEST ?? (await writeStandInModel(dir));
   const config = loadConfig({
+    // The runner's log level (vitest.config.ts sets silent), since the config reads no other env.
+    BSNET_LOG: process.env.BSNET_LOG,
     BSNET_WORKER_PORT: '0',
     BSNET_WORKER_HMAC_SECRET: SECRET,
     BSNET_MODEL_MANIFEST: manifestPath,

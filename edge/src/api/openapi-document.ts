@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { Problem } from '../../../shared/problem.js';
 import { TokenRequest, TokenResponse } from '../auth/upload-token-schemas.js';
-import { HealthResponse, MaskImage, SegmentQuery, SeriesResult, SliceResult } from './segment-schemas.js';
+import { HealthResponse } from './health-response.js';
+import { SegmentQuery } from './segment-query.js';
+import { MaskImage, SeriesResult, SliceResult } from './segment-response.js';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const binary = { type: 'string', format: 'binary' };
@@ -121,8 +123,8 @@ export function openApiDocument(serverUrl: string, model: { name: string; versio
           summary: 'Whether the GPU worker pool can serve',
           security: [],
           responses: {
-            '200': { description: 'At least one worker is ready.', content: { 'application/json': { schema: ref('HealthResponse') } } },
-            '503': { description: 'No worker is ready.', content: { 'application/json': { schema: ref('HealthResponse') } } },
+            '200': { description: 'At least one GPU worker is ready.', content: { 'application/json': { schema: ref('HealthResponse') } } },
+            '503': { description: 'No GPU worker is ready.', content: { 'application/json': { schema: ref('HealthResponse') } } },
           },
         },
       },

@@ -4,6 +4,7 @@
  * the very next request. Shared by the Worker (over `env.DB`) and the keys CLI.
  */
 import type { z } from 'zod';
+import { issueField } from '../../../shared/zod-issue.js';
 import { generateApiKey, hashApiKey, hashesEqual, isPlausibleApiKey, lookupOf, newKeyId } from './api-key.js';
 import { KeyRecord, NewKey, Tenant } from './key-record.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -56,7 +57,7 @@ function parseInput<S extends z.ZodType>(schema: S, value: unknown, field = 'inp
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  throw new KeyInputError(issue.path.map(String).join('.') || field, issue.message);
+  throw new KeyInputError(issueField(issue) || field, issue.message);
 }
 
 /**
@@ -161,12 +162,6 @@ export async function findKey(db: SqlDatabase, key: string): Promise<KeyRecord |
     .first<KeyRow & { key_hash: string }>();
   if (!row || !hashesEqual(row.key_hash, hash)) return undefined;
   return toRecord(row);
-}
-
-/** The stored, unrevoked key matching `key`, or `undefined`. */
-export async function findActiveKey(db: SqlDatabase, key: string): Promise<KeyRecord | undefined> {
-  const record = await findKey(db, key);
-  return record && record.revokedAt === null ? record : undefined;
 }
 
 /** Whether key `id` exists and is not revoked (upload tokens check their issuer with this). */

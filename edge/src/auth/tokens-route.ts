@@ -4,6 +4,8 @@
  * not authenticate by itself (a request without a principal is refused as 401).
  */
 import { Hono } from 'hono';
+import { mediaType } from '../../../shared/media-type.js';
+import { issueField } from '../../../shared/zod-issue.js';
 import type { EdgeEnv, Principal } from '../http/edge-env.js';
 import { EdgeError } from '../http/edge-error.js';
 import { assertScope } from './authenticate.js';
@@ -16,8 +18,7 @@ async function readTokenRequest(req: Request): Promise<TokenRequest> {
   const text = await req.text();
   let body: unknown = {};
   if (text.trim() !== '') {
-    const mediaType = (req.headers.get('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (mediaType !== 'application/json') {
+    if (mediaType(req.headers.get('Content-Type')) !== 'application/json') {
       throw new EdgeError(415, 'unsupported_media_type', 'POST /v1/tokens takes an application/json body', {
         field: 'Content-Type',
       });
@@ -31,8 +32,7 @@ async function readTokenRequest(req: Request): Promise<TokenRequest> {
   const parsed = TokenRequest.safeParse(body);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  // A strict object reports unknown keys at the root; name the first offending key instead.
-  const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.map(String).join('.');
+  const field = issueField(issue);
   throw new EdgeError(400, 'invalid_request', `${field || 'body'}: ${issue.message}`, { field: field || undefined });
 }
 

@@ -1,5 +1,5 @@
 /**
- * The result cache: the worker's probability map for one upload, in R2, keyed by content.
+ * The result cache: the GPU worker's probability map for one upload, in R2, keyed by content.
  *
  * Key: SHA-256 over the upload's SHA-256, the model name and version, the model input size and
  * the window option (everything that changes what the network sees or computes), under a

@@ -3,6 +3,7 @@
  * PNG samples, or DICOM pixels already in Hounsfield units), plus how to map it to the 8-bit
  * slice the model takes. Runtime-neutral: Web APIs only (workerd and Node).
  */
+import { ProblemError } from '../../../shared/problem-error.js';
 
 export type DecodedImage =
   | {
@@ -43,18 +44,18 @@ export type DecodeErrorCode =
   | 'unsupported_image_kind';
 
 /**
- * Thrown by decoders; `status` is the HTTP status the edge answers with (415 for formats and
- * transfer syntaxes we do not decode, 413 for the pixel cap, 422 for damaged or unusable files),
- * `code` is the machine-readable problem code.
+ * Thrown by decoders: a ProblemError whose `status` is what the edge answers with (415 for
+ * formats and transfer syntaxes we do not decode, 413 for the pixel cap, 422 for damaged or
+ * unusable files) and whose `code` is the machine-readable problem code.
  */
-export class DecodeError extends Error {
+export class DecodeError extends ProblemError {
   override name = 'DecodeError';
   constructor(
-    readonly status: 413 | 415 | 422,
-    readonly code: DecodeErrorCode,
+    override readonly status: 413 | 415 | 422,
+    override readonly code: DecodeErrorCode,
     message: string,
   ) {
-    super(message);
+    super(status, code, message);
   }
 }
 

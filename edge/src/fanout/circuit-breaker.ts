@@ -12,8 +12,8 @@ export type Clock = () => number;
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 /**
- * What a finished call says about the worker's health. `neutral` says nothing: the caller
- * aborted, the worker refused our request (4xx) or pushed back because it is busy.
+ * What a finished call says about the GPU worker's health. `neutral` says nothing: the caller
+ * aborted, the GPU worker refused our request (4xx) or pushed back because it is busy.
  */
 export type CallOutcome = 'success' | 'failure' | 'neutral';
 
@@ -85,7 +85,7 @@ export class CircuitBreaker {
   record(permit: BreakerPermit, outcome: CallOutcome): void {
     if (permit.probe) this.probeInFlight = false;
     if (outcome === 'success') {
-      // Any answer proves the worker works now, even one from a call started before it opened.
+      // Any answer proves the GPU worker works now, even one from a call started before it opened.
       this.failures = 0;
       this.openedAt = undefined;
     } else if (outcome === 'failure') {

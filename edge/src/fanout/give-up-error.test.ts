@@ -1,10 +1,10 @@
 /** giveUpError: which EdgeError a chunk's failed attempts end in, and the Retry-After it carries. */
 import { describe, expect, it } from 'vitest';
 import { giveUpError } from './give-up-error.js';
-import { WorkerCallError, type WorkerFailureKind } from './worker-call-error.js';
+import { GpuWorkerCallError, type GpuWorkerFailureKind } from './gpu-worker-call-error.js';
 
-const fail = (kind: WorkerFailureKind, extra: { status?: number; code?: string; retryAfter?: number } = {}) =>
-  new WorkerCallError(kind, 'http://10.0.0.7:8081', 'failed', extra);
+const fail = (kind: GpuWorkerFailureKind, extra: { status?: number; code?: string; retryAfter?: number } = {}) =>
+  new GpuWorkerCallError(kind, 'http://10.0.0.7:8081', 'failed', extra);
 const none = { outOfTime: false, retryAfterMs: undefined };
 
 describe('giveUpError', () => {

@@ -1,10 +1,10 @@
 /**
- * The one EdgeError a chunk ends with when no worker could serve it, chosen from how its
- * attempts failed. The message is for clients: it names no worker address and no upload data;
+ * The one EdgeError a chunk ends with when no GPU worker could serve it, chosen from how its
+ * attempts failed. The message is for clients: it names no GPU worker address and no upload data;
  * the individual failures ride along as `cause` for the logs.
  */
 import { EdgeError } from '../http/edge-error.js';
-import type { WorkerCallError } from './worker-call-error.js';
+import type { GpuWorkerCallError } from './gpu-worker-call-error.js';
 
 export interface GiveUpContext {
   /** The request's deadline passed before another attempt could start. */
@@ -17,10 +17,10 @@ export interface GiveUpContext {
  * - any `rejected` (4xx): 502 `worker_rejected`: the edge's requests are wrong (secret or
  *   protocol mismatch), retrying cannot help and the operator must act;
  * - only timeouts (or none tried before the deadline): 504 `worker_timeout`;
- * - otherwise (no worker available, network, 5xx, overload, unusable answers): 503
- *   `workers_unavailable` with Retry-After from the workers' own hints or the breakers.
+ * - otherwise (no GPU worker available, network, 5xx, overload, unusable answers): 503
+ *   `workers_unavailable` with Retry-After from the GPU workers' own hints or the breakers.
  */
-export function giveUpError(failures: readonly WorkerCallError[], ctx: GiveUpContext): EdgeError {
+export function giveUpError(failures: readonly GpuWorkerCallError[], ctx: GiveUpContext): EdgeError {
   const cause = failures.length > 0 ? new AggregateError(failures, 'worker attempts') : undefined;
   const rejected = failures.find((f) => f.kind === 'rejected');
   if (rejected) {

@@ -7,7 +7,7 @@ import type { SliceMeta } from '../../../shared/infer-protocol.js';
 
 /**
  * One preprocessed slice. `pixels` is `inputSize * inputSize` bytes; the original size is
- * carried through the worker untouched (it is part of the wire header, {@link SliceMeta}).
+ * carried through the GPU worker untouched (it is part of the wire header, {@link SliceMeta}).
  */
 export type ModelSlice = Pick<SliceMeta, 'originalWidth' | 'originalHeight'> & {
   pixels: Uint8Array;

@@ -1,49 +1,38 @@
 /**
- * Readiness of the GPU workers for the edge's own health endpoint: every worker's `GET /readyz`
+ * Readiness of the GPU workers for the edge's own health endpoint: every GPU worker's `GET /readyz`
  * at once (unauthenticated; ready only once its model is loaded and warmed), with the pool's
  * breaker view beside it. Read-only: probes do not feed the breakers, which judge real traffic.
- * The result keeps the workers' origins (internal addresses); the caller decides what to expose.
+ * The result keeps the GPU workers' origins (internal addresses); the caller decides what to expose.
  * Workers runtime code: Web APIs only.
  */
-import { z } from 'zod';
 import { Problem } from '../../../shared/problem.js';
+import { ReadyzBody, type ExecutionProvider, type SessionThreadCount } from '../../../shared/worker-readiness.js';
 import type { BreakerState } from './circuit-breaker.js';
-import { WorkerPool } from './worker-pool.js';
+import { GpuWorkerPool } from './gpu-worker-pool.js';
 
-/** The worker's /readyz body when ready (gpu-worker/src/http/routes/health.ts); extra fields are ignored. */
-const ReadyBody = z.object({
-  status: z.literal('ready'),
-  model: z.object({
-    name: z.string(),
-    version: z.string(),
-    sha256: z.string().optional(),
-    inputSize: z.number().int().positive().optional(),
-  }),
-  executionProvider: z.string().optional(),
-});
-type ReadyModel = z.infer<typeof ReadyBody>['model'];
-
-export interface WorkerHealth {
+export interface GpuWorkerHealth {
   origin: string;
   ready: boolean;
-  model?: ReadyModel;
+  model?: ReadyzBody['model'];
   /** The provider really in use (cuda, webgpu, cpu). */
-  executionProvider?: string;
-  /** The pool's breaker state for this worker; null when checked from bare origins. */
+  executionProvider?: ExecutionProvider;
+  /** Its session threads ready out of configured. */
+  sessionThreads?: SessionThreadCount;
+  /** The pool's breaker state for this GPU worker; null when checked from bare origins. */
   breaker: BreakerState | null;
   latencyMs: number;
-  /** Why not ready: `timeout`, `network`, the worker's problem code, `http_<status>` or `bad_body`. */
+  /** Why not ready: `timeout`, `network`, the GPU worker's problem code, `http_<status>` or `bad_body`. */
   error?: string;
 }
 
 export interface PoolHealth {
-  /** At least one worker is ready to take work. */
+  /** At least one GPU worker is ready to take work. */
   healthy: boolean;
-  workers: WorkerHealth[];
+  workers: GpuWorkerHealth[];
 }
 
 export interface PoolHealthOptions {
-  /** Per-worker budget (default 2 s): a health check must answer even when a worker hangs. */
+  /** Per-worker budget (default 2 s): a health check must answer even when a GPU worker hangs. */
   timeoutMs?: number;
 }
 
@@ -51,17 +40,17 @@ export interface PoolHealthOptions {
  * @example
  * const { healthy, workers } = await checkPoolHealth(pool, { timeoutMs: 2000 });
  */
-export async function checkPoolHealth(target: WorkerPool | readonly string[], opts: PoolHealthOptions = {}): Promise<PoolHealth> {
+export async function checkPoolHealth(target: GpuWorkerPool | readonly string[], opts: PoolHealthOptions = {}): Promise<PoolHealth> {
   const timeoutMs = opts.timeoutMs ?? 2000;
   const entries =
-    target instanceof WorkerPool
+    target instanceof GpuWorkerPool
       ? target.snapshot().map((s) => ({ origin: s.origin, breaker: s.state as BreakerState | null }))
       : target.map((origin) => ({ origin, breaker: null }));
   const workers = await Promise.all(entries.map(({ origin, breaker }) => probe(origin, timeoutMs).then((r) => ({ origin, breaker, ...r }))));
   return { healthy: workers.some((w) => w.ready), workers };
 }
 
-type ProbeResult = Omit<WorkerHealth, 'origin' | 'breaker'>;
+type ProbeResult = Omit<GpuWorkerHealth, 'origin' | 'breaker'>;
 
 async function probe(origin: string, timeoutMs: number): Promise<ProbeResult> {
   const started = Date.now();
@@ -71,15 +60,12 @@ async function probe(origin: string, timeoutMs: number): Promise<ProbeResult> {
     const res = await fetch(`${origin}/readyz`, { signal: timeout, redirect: 'manual' });
     const body: unknown = await res.json().catch(() => undefined);
     if (res.status === 200) {
-      const ready = ReadyBody.safeParse(body);
+      const ready = ReadyzBody.safeParse(body);
       if (!ready.success) return done({ ready: false, error: 'bad_body' });
-      return done({
-        ready: true,
-        model: ready.data.model,
-        ...(ready.data.executionProvider ? { executionProvider: ready.data.executionProvider } : {}),
-      });
+      const { model, executionProvider, sessionThreads } = ready.data;
+      return done({ ready: true, model, executionProvider, sessionThreads });
     }
-    // Not ready yet (loading) or failed: the worker says which in its problem code.
+    // Not ready yet (loading) or failed: the GPU worker says which in its problem code.
     return done({ ready: false, error: Problem.safeParse(body).data?.code ?? `http_${res.status}` });
   } catch {
     return done({ ready: false, error: timeout.aborted ? 'timeout' : 'network' });

@@ -1,18 +1,25 @@
-/** getWorkerPool keeps one pool per key for the isolate's life, so breaker state carries over. */
+/** gpuWorkerPoolFor keeps one pool per configuration for the isolate's life, so breaker state carries over. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearWorkerPools, getWorkerPool } from './pool-registry.js';
-import { WorkerPool } from './worker-pool.js';
+import type { EdgeConfig } from '../config.js';
+import { clearGpuWorkerPools, gpuWorkerPoolFor } from './pool-registry.js';
 
-afterEach(clearWorkerPools);
-const make = () => new WorkerPool(['http://127.0.0.1:1'], { secret: 's', inputSize: 4, timeoutMs: 100 });
+afterEach(clearGpuWorkerPools);
 
-describe('getWorkerPool', () => {
-  it('builds once per key and returns the same pool after', () => {
-    let built = 0;
-    const factory = () => (built++, make());
-    const first = getWorkerPool('a', factory);
-    expect(getWorkerPool('a', factory)).toBe(first);
-    expect(getWorkerPool('b', factory)).not.toBe(first);
-    expect(built).toBe(2);
+const config = (over: Partial<EdgeConfig> = {}) =>
+  ({
+    workerOrigins: ['http://127.0.0.1:1'],
+    model: { name: 'bsnet', version: '1', inputSize: 352 },
+    workerTimeoutMs: 100,
+    workerHmacSecret: 's'.repeat(32),
+    ...over,
+  }) as EdgeConfig;
+
+describe('gpuWorkerPoolFor', () => {
+  it('returns the same pool for the same configuration, a fresh one when it changes', () => {
+    const first = gpuWorkerPoolFor(config());
+    expect(gpuWorkerPoolFor(config())).toBe(first);
+    expect(gpuWorkerPoolFor(config({ workerTimeoutMs: 200 }))).not.toBe(first);
+    expect(gpuWorkerPoolFor(config({ workerOrigins: ['http://127.0.0.1:2'] }))).not.toBe(first);
+    expect(gpuWorkerPoolFor(config({ workerHmacSecret: 't'.repeat(32) }))).not.toBe(first);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The worker's 8-bit probability map back at the upload's size, and the mask made from it: the
+ * The GPU worker's 8-bit probability map back at the upload's size, and the mask made from it: the
  * threshold sits exactly at p = 0.5, and a real mask sent through the model's input size and back
  * still overlaps itself almost entirely.
  */

@@ -1,5 +1,5 @@
 /**
- * What the edge does with the worker's answer for one slice: the 8-bit probability map (0..255 =
+ * What the edge does with the GPU worker's answer for one slice: the 8-bit probability map (0..255 =
  * round(p * 255)) at the model's input size, resized back to the upload's size, and the binary
  * infection mask made from it. Runtime-neutral (Web APIs only).
  */
@@ -8,7 +8,7 @@ import { resizeBilinear } from '../../../shared/image/resize-bilinear.js';
 
 /**
  * The mask threshold on the 8-bit scale. 128/255 is 0.502, yet the rule is exactly p >= 0.5:
- * the worker sends round(p * 255) (half up), and round(p * 255) >= 128 exactly when
+ * the GPU worker sends round(p * 255) (half up), and round(p * 255) >= 128 exactly when
  * p * 255 >= 127.5, i.e. p >= 0.5. After resizing, a pixel is in the mask when its interpolated
  * value (before rounding) is >= 127.5, the same rule.
  */

@@ -1,8 +1,8 @@
 /**
  * Which VOI window maps real-world values (Hounsfield units) onto the 8-bit slice the model sees:
- * the option as a zod schema, its parser from an upload's query string (`window=lung|file`, or
- * `windowCenter=..&windowWidth=..`), a canonical string for cache keys, and the window an option
- * means for one file. The mapping itself is voi-lut.ts. Runtime-neutral (Web APIs only).
+ * the option as a zod schema, the query parameters that choose it (`window=lung|file|custom`,
+ * `windowCenter=..&windowWidth=..`) and the rules between them, a canonical string for cache
+ * keys, and the window an option means for one file. The mapping itself is voi-lut.ts. Runtime-neutral (Web APIs only).
  */
 import { z } from 'zod';
 
@@ -82,23 +82,10 @@ export function resolveWindow(option: WindowOption, fileWindow?: VoiWindow): Voi
 
 // ---- query parameters ------------------------------------------------------------------------
 
+/** The query parameters that choose a window. */
 export type WindowParamField = 'window' | 'windowCenter' | 'windowWidth';
 
-/** A query parameter that does not describe a window; `field` names it. */
-export class WindowParamError extends Error {
-  override name = 'WindowParamError';
-  constructor(
-    readonly field: WindowParamField,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** `new URL(req.url).searchParams`, or a plain record such as Hono's `c.req.query()`. */
-export type QueryParams = URLSearchParams | Readonly<Record<string, string | undefined>>;
-
-const WINDOW_NAMES = ['lung', 'file', 'custom'] as const;
+export const WINDOW_NAMES = ['lung', 'file', 'custom'] as const;
 
 /** Plain decimal numbers only: no hex, no `Infinity`, no empty string (which Number() reads as 0). */
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -106,55 +93,75 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Longer numbers add nothing a window needs and would only lengthen cache keys. */
 const MAX_NUMBER_CHARS = 24;
 
-function read(query: QueryParams, field: WindowParamField): string | undefined {
-  if (query instanceof URLSearchParams) {
-    const all = query.getAll(field);
-    // Two values would make the choice depend on which one a proxy or framework keeps.
-    if (all.length > 1) throw new WindowParamError(field, `${field} is given ${all.length} times; give it once`);
-    return all[0];
-  }
-  return query[field];
-}
+const quoted = (value: unknown) => JSON.stringify(String(value).slice(0, 40));
 
-function readNumber(value: string, field: WindowParamField): number {
-  if (value.length > MAX_NUMBER_CHARS || !DECIMAL.test(value)) {
-    throw new WindowParamError(field, `${field} must be a decimal number of at most ${MAX_NUMBER_CHARS} characters, got ${JSON.stringify(value.slice(0, 40))}`);
-  }
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new WindowParamError(field, `${field} must be finite, got ${value}`);
-  return n;
+function decimalParam(field: WindowParamField, description: string) {
+  const mustBe = `${field} must be a decimal number of at most ${MAX_NUMBER_CHARS} characters`;
+  return z
+    .string()
+    .max(MAX_NUMBER_CHARS, { error: (iss) => `${mustBe}, got ${quoted(iss.input)}` })
+    .regex(DECIMAL, { error: (iss) => `${mustBe}, got ${quoted(iss.input)}` })
+    .transform((text, ctx) => {
+      const n = Number(text);
+      if (!Number.isFinite(n)) ctx.addIssue({ code: 'custom', message: `${field} must be finite, got ${text}` });
+      return n;
+    })
+    .optional()
+    .meta({ description });
 }
 
 /**
- * The WindowOption a query string asks for; DEFAULT_WINDOW_OPTION (lung) when it names none.
- * Throws WindowParamError for unknown names, bad numbers, width < 1, half a custom window, or a
- * named window mixed with custom numbers.
+ * The window's query parameters, each checked on its own; {@link windowOptionFromQuery} applies
+ * the rules between them. The segment query schema spreads these into its object, so the one
+ * parser of `POST /v1/segment`'s query and its OpenAPI description come from the same schemas.
+ */
+export const WINDOW_QUERY_FIELDS = {
+  window: z
+    .enum(WINDOW_NAMES, { error: (iss) => `window must be one of ${WINDOW_NAMES.join(', ')}, got ${quoted(iss.input)}` })
+    .optional()
+    .meta({
+      description:
+        'DICOM only: `lung` (default, center -600 HU, width 1500 HU), `file` (the file’s own WindowCenter/WindowWidth), or `custom` (with windowCenter and windowWidth, which may also be given alone).',
+    }),
+  windowCenter: decimalParam('windowCenter', 'DICOM only: custom window center in HU (with windowWidth).'),
+  windowWidth: decimalParam('windowWidth', 'DICOM only: custom window width in HU, ≥ 1 (with windowCenter).'),
+};
+
+export interface WindowQuery {
+  window?: (typeof WINDOW_NAMES)[number] | undefined;
+  windowCenter?: number | undefined;
+  windowWidth?: number | undefined;
+}
+
+/** Where a rule between the window parameters was broken (zod's refinement context fits). */
+export interface IssueSink {
+  addIssue(issue: { code: 'custom'; path: WindowParamField[]; message: string }): void;
+}
+
+/**
+ * The WindowOption the (individually valid) parameters ask for; DEFAULT_WINDOW_OPTION (lung) when
+ * they name none. Reports to `issues` half a custom window, a named window mixed with custom
+ * numbers, and width < 1, naming the parameter; returns the default then.
  *
  * @example
- * parseWindowParams(new URLSearchParams('windowCenter=-600&windowWidth=1500'));
- * // { kind: 'custom', center: -600, width: 1500 }
+ * windowOptionFromQuery({ windowCenter: -600, windowWidth: 1500 }, ctx); // { kind: 'custom', center: -600, width: 1500 }
  */
-export function parseWindowParams(query: QueryParams): WindowOption {
-  const name = read(query, 'window');
-  const centerText = read(query, 'windowCenter');
-  const widthText = read(query, 'windowWidth');
-
-  if (name !== undefined && !(WINDOW_NAMES as readonly string[]).includes(name)) {
-    throw new WindowParamError('window', `window must be one of ${WINDOW_NAMES.join(', ')}, got ${JSON.stringify(name.slice(0, 40))}`);
-  }
-  const custom = centerText !== undefined || widthText !== undefined;
-  if (!custom) {
-    if (name === 'custom') throw new WindowParamError('windowCenter', 'window=custom needs windowCenter and windowWidth');
-    return name === undefined ? { ...DEFAULT_WINDOW_OPTION } : { kind: name as 'lung' | 'file' };
+export function windowOptionFromQuery(q: WindowQuery, issues: IssueSink): WindowOption {
+  const fail = (field: WindowParamField, message: string): WindowOption => {
+    issues.addIssue({ code: 'custom', path: [field], message });
+    return { ...DEFAULT_WINDOW_OPTION };
+  };
+  const { window: name, windowCenter: center, windowWidth: width } = q;
+  if (center === undefined && width === undefined) {
+    if (name === 'custom') return fail('windowCenter', 'window=custom needs windowCenter and windowWidth');
+    return name === undefined ? { ...DEFAULT_WINDOW_OPTION } : { kind: name };
   }
   if (name !== undefined && name !== 'custom') {
-    throw new WindowParamError('window', `window=${name} cannot be combined with windowCenter/windowWidth; drop one of them`);
+    return fail('window', `window=${name} cannot be combined with windowCenter/windowWidth; drop one of them`);
   }
-  if (centerText === undefined) throw new WindowParamError('windowCenter', 'windowWidth is given without windowCenter; give both');
-  if (widthText === undefined) throw new WindowParamError('windowWidth', 'windowCenter is given without windowWidth; give both');
-  const center = readNumber(centerText, 'windowCenter');
-  const width = readNumber(widthText, 'windowWidth');
+  if (center === undefined) return fail('windowCenter', 'windowWidth is given without windowCenter; give both');
+  if (width === undefined) return fail('windowWidth', 'windowCenter is given without windowWidth; give both');
   // PS3.3 C.11.2.1.2: the linear function is defined for widths of 1 and more.
-  if (width < 1) throw new WindowParamError('windowWidth', `windowWidth must be at least 1, got ${widthText}`);
-  return WindowOption.parse({ kind: 'custom', center, width });
+  if (width < 1) return fail('windowWidth', `windowWidth must be at least 1, got ${width}`);
+  return { kind: 'custom', center, width };
 }

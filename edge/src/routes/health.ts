@@ -6,10 +6,10 @@
  * flood of calls to the workers.
  */
 import { Hono } from 'hono';
-import { HealthResponse } from '../api/segment-schemas.js';
+import { HealthResponse } from '../api/health-response.js';
 import { checkPoolHealth, type PoolHealth } from '../fanout/pool-health.js';
 import type { EdgeEnv } from '../http/edge-env.js';
-import { workerPoolFor } from '../segment/worker-pool-for.js';
+import { gpuWorkerPoolFor } from '../fanout/pool-registry.js';
 
 const PROBE_REUSE_MS = 2_000;
 // The finished report, not the promise: workerd does not let one request wait on I/O that
@@ -21,7 +21,7 @@ export const healthRoute = new Hono<EdgeEnv>().get('/', async (c) => {
   const key = config.workerOrigins.join(',');
   const now = Date.now();
   if (!lastProbe || lastProbe.key !== key || now - lastProbe.at > PROBE_REUSE_MS) {
-    lastProbe = { at: now, key, report: await checkPoolHealth(workerPoolFor(config), { timeoutMs: 2_000 }) };
+    lastProbe = { at: now, key, report: await checkPoolHealth(gpuWorkerPoolFor(config), { timeoutMs: 2_000 }) };
   }
   const { report } = lastProbe;
   const ready = report.workers.filter((w) => w.ready).length;

@@ -4,6 +4,7 @@
  * bytes) or a `multipart/form-data` series of `file` parts. Only the bytes and their format are
  * kept; part file names are dropped on purpose, since they often carry patient names.
  */
+import { mediaType } from '../../../shared/media-type.js';
 import { sniffImageType, type SniffedImageType } from '../decode/sniff.js';
 import { EdgeError } from '../http/edge-error.js';
 
@@ -29,10 +30,6 @@ const DECLARED: Record<string, SniffedImageType | 'sniff'> = {
 };
 
 const FORMAT_NAME: Record<SniffedImageType, string> = { png: 'PNG', jpeg: 'JPEG', dicom: 'DICOM' };
-
-function mediaType(contentType: string | null | undefined): string {
-  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-}
 
 /**
  * Checks the bytes against the declared type: a body labelled JPEG that is really a PNG is

@@ -3,8 +3,9 @@
  * Every size is checked against the header *and* the model before a byte is interpreted, so a
  * lying header can neither over-read nor make the worker allocate.
  */
-import { decodeFrame, FrameError } from '../../../shared/frame-codec.js';
+import { decodeFrame } from '../../../shared/frame-codec.js';
 import { InferRequestHeader } from '../../../shared/infer-protocol.js';
+import { issueField } from '../../../shared/zod-issue.js';
 import { WorkerError } from './worker-error.js';
 
 export interface InferLimits {
@@ -19,17 +20,12 @@ export interface ParsedInferRequest {
 }
 
 export function parseInferRequest(body: Uint8Array, { inputSize, maxSlicesPerRequest }: InferLimits): ParsedInferRequest {
-  let frame;
-  try {
-    frame = decodeFrame(body);
-  } catch (err) {
-    if (err instanceof FrameError) throw new WorkerError(400, err.code, err.message);
-    throw err;
-  }
+  // A FrameError is a 400 problem already, with its own code.
+  const frame = decodeFrame(body);
   const parsed = InferRequestHeader.safeParse(frame.header);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const field = issueField(issue);
     throw new WorkerError(400, 'invalid_header', `header${field ? ` field ${field}` : ''}: ${issue.message}`, { field: field || 'header' });
   }
   const header = parsed.data;

@@ -4,10 +4,12 @@
  * only when a session thread is idle (so a busy model naturally forms bigger batches).
  * A request whose deadline passes while any of its slices still waits is answered 504 and its
  * slices leave the queue; a request that would overflow the queue is refused 503 at once, so
- * memory stays bounded under any load.
+ * memory stays bounded under any load. Those refusals are WorkerErrors, so they reach the
+ * caller as problem+json with no mapping in between.
  */
-import type { BatchResult } from './session-pool.js';
+import { WorkerError } from '../http/worker-error.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { BatchResult } from './session-pool.js';
 
 export interface BatchRunner {
   readonly idleCount: number;
@@ -23,17 +25,26 @@ export interface BatcherOptions {
   sliceBytes: number;
 }
 
-export class QueueFullError extends Error {
+/** 503 `queue_full`: admitting the request would overflow the queue; Retry-After from recent throughput. */
+export class QueueFullError extends WorkerError {
   override name = 'QueueFullError';
-  constructor(readonly retryAfterSeconds: number) {
-    super('the inference queue is full');
+  constructor(retryAfterSeconds: number) {
+    super(503, 'queue_full', 'the inference queue is full; retry later', { retryAfter: retryAfterSeconds });
   }
 }
-export class DeadlineExceededError extends Error {
+/** 504 `deadline_exceeded`: the request's deadline passed while some of its slices still waited. */
+export class DeadlineExceededError extends WorkerError {
   override name = 'DeadlineExceededError';
+  constructor() {
+    super(504, 'deadline_exceeded', 'the request deadline passed before its slices ran');
+  }
 }
-export class ShuttingDownError extends Error {
+/** 503 `shutting_down`: the GPU worker is draining and takes no new work. */
+export class ShuttingDownError extends WorkerError {
   override name = 'ShuttingDownError';
+  constructor() {
+    super(503, 'shutting_down', 'the worker is shutting down', { retryAfter: 1 });
+  }
 }
 
 export interface JobResult {
@@ -85,7 +96,7 @@ export class Batcher {
 
   /** Queues a request's slices; resolves with one probability map per slice, in order. */
   submit(slices: Uint8Array[], deadlineMs: number): Promise<JobResult> {
-    if (this.draining) return Promise.reject(new ShuttingDownError('the worker is shutting down'));
+    if (this.draining) return Promise.reject(new ShuttingDownError());
     if (this.queue.length + slices.length > this.options.capacity) {
       return Promise.reject(new QueueFullError(this.retryAfterSeconds(slices.length)));
     }
@@ -144,7 +155,7 @@ export class Batcher {
     let dropped = false;
     for (const task of this.queue) {
       if (task.job.deadline <= now && !task.job.settled) {
-        this.fail(task.job, new DeadlineExceededError('the request deadline passed before its slices ran'));
+        this.fail(task.job, new DeadlineExceededError());
         dropped = true;
       }
     }

@@ -1,28 +1,12 @@
 /** Messages between the session pool (main thread) and its session threads. */
-import type { ExecutionProvider } from '../config.js';
-import type { Normalization } from './normalize.js';
-import type { ModelManifest } from '../../../shared/model-manifest.js';
+import type { ExecutionProvider, ProviderAttempt } from '../../../shared/worker-readiness.js';
+import type { OrtBackendOptions } from './ort-backend.js';
 
-export interface ThreadInit {
-  modelBytes: Uint8Array;
-  inputName: string;
-  outputName: string;
-  inputSize: number;
-  normalization: Normalization;
-  weightStorage: ModelManifest['weightStorage'];
-  providers: ExecutionProvider[];
-  intraOpThreads: number;
-  /** Batch sizes to run once before reporting ready, so the first caller does not pay warm-up. */
-  warmupBatchSizes: number[];
-}
+/** A session thread's workerData: what it creates its backend with. */
+export type ThreadInit = OrtBackendOptions;
 
 export type ThreadReady = { type: 'ready'; provider: ExecutionProvider; attempts: ProviderAttempt[] };
 export type ThreadInitFailed = { type: 'init-failed'; attempts: ProviderAttempt[] };
-export interface ProviderAttempt {
-  provider: ExecutionProvider;
-  ok: boolean;
-  error?: string;
-}
 
 export interface RunRequest {
   type: 'run';

@@ -1,6 +1,7 @@
 /**
- * The worker's metrics, named in the spirit of Triton's (nv_inference_*): request success and
- * failure, inference and execution counts, pending queue, batch sizes, queue and compute time.
+ * The GPU worker's metrics, named in the spirit of Triton's (nv_inference_*): request success and
+ * failure, inference and execution counts, pending queue, batch sizes, queue and compute time,
+ * and session threads ready out of those configured.
  */
 import { Counter, Gauge, Histogram, Registry } from './registry.js';
 
@@ -19,6 +20,8 @@ export function createWorkerMetrics() {
     queueDuration: registry.register(new Histogram('bsnet_inference_queue_duration_seconds', 'Time a slice waited in the queue before its batch ran.', SECONDS)),
     computeDuration: registry.register(new Histogram('bsnet_inference_compute_duration_seconds', 'Time of one batched execution, normalisation included.', SECONDS)),
     requestDuration: registry.register(new Histogram('bsnet_inference_request_duration_seconds', 'Time from a request being queued to its answer.', SECONDS)),
+    sessionThreadsReady: registry.register(new Gauge('bsnet_session_threads_ready', 'Session threads with a warmed session, busy or idle.')),
+    sessionThreadsConfigured: registry.register(new Gauge('bsnet_session_threads_configured', 'Session threads configured (BSNET_SESSION_THREADS).')),
     modelInfo: registry.register(new Gauge('bsnet_model_info', 'The loaded model; the value is 1 while it is ready.')),
   };
 }

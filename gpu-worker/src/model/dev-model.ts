@@ -1,20 +1,34 @@
 /**
- * Until trained weights ship in models/, a local `npm start` serves the code-generated stand-in
- * network so the whole stack runs on a fresh machine. Production never does: there a missing
- * model is an error.
+ * Trained weights ship in models/ (bsnet.manifest.json beside bsnet-v1.onnx). A checkout
+ * without the model file (a sparse or shallow copy, a file not yet fetched) still lets a local
+ * `npm start` run the whole stack: it serves the code-generated stand-in network, loudly.
+ * Production never does: there a missing model is an error.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, DEFAULT_MANIFEST, type WorkerConfig } from '../config.js';
-import { log } from '../log.js';
+import { ConfigError } from '../../../shared/env-config.js';
+import { ModelManifest } from '../../../shared/model-manifest.js';
+import { DEFAULT_MANIFEST, type WorkerConfig } from '../config.js';
+import type { Logger } from '../log.js';
 import { STAND_IN_NAME, writeStandInModel } from '../../../models/stand-in/write-stand-in.js';
 
 const STAND_IN_DIR = fileURLToPath(new URL('../../../.fixtures/dev-model/', import.meta.url));
 
-export async function resolveDevModel(config: WorkerConfig): Promise<WorkerConfig> {
-  if (existsSync(config.manifestPath) || config.manifestPath !== DEFAULT_MANIFEST) return config;
-  if (config.production) throw new ConfigError(`no model manifest at ${config.manifestPath}`);
+/** Whether the manifest and the ONNX file it names are both there (checking them is loadModel's job). */
+async function modelPresent(manifestPath: string): Promise<boolean> {
+  if (!existsSync(manifestPath)) return false;
+  const parsed = ModelManifest.safeParse(await readFile(manifestPath, 'utf8').then(JSON.parse, () => undefined));
+  // A broken manifest is not a missing one: loadModel names what is wrong with it.
+  return !parsed.success || existsSync(resolve(dirname(manifestPath), parsed.data.file));
+}
+
+/** The config to start with: as given, or pointing at the stand-in when the default model is absent. */
+export async function resolveDevModel(config: WorkerConfig, log: Logger): Promise<WorkerConfig> {
+  if (config.manifestPath !== DEFAULT_MANIFEST || (await modelPresent(config.manifestPath))) return config;
+  if (config.production) throw new ConfigError(`no model at ${config.manifestPath} (or the ONNX file it names is missing)`);
   const manifestPath = await writeStandInModel(STAND_IN_DIR);
-  log.warn('no trained model in models/: serving the UNTRAINED stand-in network', { model: STAND_IN_NAME, manifestPath });
+  log.warn('no model file in models/: serving the UNTRAINED stand-in network', { model: STAND_IN_NAME, manifestPath });
   return { ...config, manifestPath };
 }

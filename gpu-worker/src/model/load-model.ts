@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ModelManifest } from '../../../shared/model-manifest.js';
+import { describeIssues } from '../../../shared/zod-issue.js';
 
 export interface LoadedModel {
   manifest: ModelManifest;
@@ -27,8 +28,7 @@ export async function loadModel(manifestPath: string): Promise<LoadedModel> {
   }
   const parsed = ModelManifest.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ModelLoadError(`invalid model manifest ${manifestPath}: ${issues}`);
+    throw new ModelLoadError(`invalid model manifest ${manifestPath}: ${describeIssues(parsed.error)}`);
   }
   const manifest = parsed.data;
   const path = resolve(dirname(manifestPath), manifest.file);

@@ -1,32 +1,30 @@
 /**
  * Liveness and readiness. /healthz answers while the process lives (even while loading);
- * /readyz only says ready once every session has loaded and run a warm-up batch, and names the
- * provider really in use, so an orchestrator never routes to a worker that silently fell back.
+ * /readyz only says ready once the session threads have loaded and run a warm-up batch and at
+ * least one of them is still up, and names the provider really in use, so an orchestrator never
+ * routes to a GPU worker that silently fell back or lost every thread. Its 200 body is the
+ * shared ReadyzBody the edge parses.
  */
 import { Hono } from 'hono';
+import type { ExecutionProvider, ReadyzBody } from '../../../../shared/worker-readiness.js';
 import type { RuntimeState } from '../../runtime-state.js';
-import { WorkerError } from '../worker-error.js';
+import { requireReady } from '../require-ready.js';
 
-export function healthRoutes(state: RuntimeState, requestedProvider: string): Hono {
+export function healthRoutes(state: RuntimeState, requestedProvider: 'auto' | ExecutionProvider): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {
+    const { pool } = requireReady(state, requestedProvider);
     const { manifest } = state;
-    const model = { name: manifest.name, version: manifest.version, sha256: manifest.sha256, inputSize: manifest.inputSize };
-    if (state.phase !== 'ready') {
-      const detail =
-        state.phase === 'failed'
-          ? `model failed to load with the requested execution provider (${requestedProvider}): ${state.failure}`
-          : `model is ${state.phase}`;
-      throw new WorkerError(503, `not_ready_${state.phase}`, detail, { retryAfter: state.phase === 'loading' ? 5 : 30 });
-    }
+    const sessionThreads = pool.threadCount;
     return c.json({
       status: 'ready',
-      model,
-      executionProvider: state.provider,
+      model: { name: manifest.name, version: manifest.version, sha256: manifest.sha256, inputSize: manifest.inputSize },
+      executionProvider: pool.provider,
       requestedExecutionProvider: requestedProvider,
-      providerAttempts: state.attempts,
-    });
+      providerAttempts: pool.attempts,
+      sessionThreads,
+    } satisfies ReadyzBody);
   });
   return app;
 }

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { encodeFrame, MAX_FRAME_HEADER_BYTES } from '../../../../shared/frame-codec.js';
+import { encodeFrame, maxFrameBytes } from '../../../../shared/frame-codec.js';
 import {
   INFER_PATH,
   INFER_PROTOCOL_VERSION,
@@ -13,18 +13,16 @@ import {
   INFER_RESPONSE_CONTENT_TYPE,
   type InferResponseHeader,
 } from '../../../../shared/infer-protocol.js';
-import type { WorkerConfig } from '../../config.js';
-import { DeadlineExceededError, QueueFullError, ShuttingDownError } from '../../inference/batcher.js';
-import { log } from '../../log.js';
-import type { WorkerMetrics } from '../../metrics/worker-metrics.js';
-import type { RuntimeState } from '../../runtime-state.js';
+import { mediaType } from '../../../../shared/media-type.js';
+import type { AppDeps } from '../app.js';
 import { parseInferRequest } from '../parse-infer-request.js';
 import { verifySignature } from '../verify-signature.js';
-import { problemResponse, WorkerError } from '../worker-error.js';
+import { requireReady } from '../require-ready.js';
+import { WorkerError } from '../worker-error.js';
 
-export function inferRoutes(config: WorkerConfig, state: RuntimeState, metrics: WorkerMetrics): Hono {
+export function inferRoutes({ config, state, metrics, log }: AppDeps): Hono {
   const { inputSize } = state.manifest;
-  const maxBodyBytes = 8 + MAX_FRAME_HEADER_BYTES + config.maxSlicesPerRequest * inputSize * inputSize;
+  const maxBodyBytes = maxFrameBytes(config.maxSlicesPerRequest * inputSize * inputSize);
   const app = new Hono();
 
   app.post(
@@ -33,22 +31,22 @@ export function inferRoutes(config: WorkerConfig, state: RuntimeState, metrics: 
       maxSize: maxBodyBytes,
       onError: (c) => {
         metrics.requestFailure.inc({ reason: 'body_too_large' });
-        const err = new WorkerError(413, 'body_too_large', `request body exceeds ${maxBodyBytes} bytes (${config.maxSlicesPerRequest} slices)`);
         // The rest of the upload is never read, so this connection cannot carry another request.
-        return problemResponse(c, err, { connection: 'close' });
+        return new WorkerError(413, 'body_too_large', `request body exceeds ${maxBodyBytes} bytes (${config.maxSlicesPerRequest} slices)`, {
+          field: 'body',
+          headers: { connection: 'close' },
+        }).toResponse();
       },
     }),
     verifySignature({ secret: config.hmacSecret, maxSkewMs: config.signatureMaxSkewMs }),
     async (c) => {
       const started = performance.now();
-      const contentType = c.req.header('content-type')?.split(';')[0]?.trim();
-      if (contentType !== INFER_REQUEST_CONTENT_TYPE) {
+      if (mediaType(c.req.header('content-type')) !== INFER_REQUEST_CONTENT_TYPE) {
         throw new WorkerError(415, 'unsupported_content_type', `content-type must be ${INFER_REQUEST_CONTENT_TYPE}`);
       }
-      const { batcher } = state;
-      if (state.phase !== 'ready' || !batcher) {
-        throw new WorkerError(503, `not_ready_${state.phase}`, `model is ${state.phase}`, { retryAfter: 5 });
-      }
+      // With every session thread lost, queued slices could only wait out their deadline: refuse
+      // at once so the edge retries another GPU worker.
+      const { batcher } = requireReady(state, config.executionProvider);
       const { header, slices } = parseInferRequest(new Uint8Array(await c.req.arrayBuffer()), {
         inputSize,
         maxSlicesPerRequest: config.maxSlicesPerRequest,
@@ -58,11 +56,8 @@ export function inferRoutes(config: WorkerConfig, state: RuntimeState, metrics: 
       try {
         result = await batcher.submit(slices, header.deadlineMs ?? config.defaultDeadlineMs);
       } catch (err) {
-        if (err instanceof QueueFullError) {
-          throw new WorkerError(503, 'queue_full', 'the inference queue is full; retry later', { retryAfter: err.retryAfterSeconds });
-        }
-        if (err instanceof ShuttingDownError) throw new WorkerError(503, 'shutting_down', err.message, { retryAfter: 1 });
-        if (err instanceof DeadlineExceededError) throw new WorkerError(504, 'deadline_exceeded', err.message);
+        // The batcher's refusals (queue_full, deadline_exceeded, shutting_down) are answers already.
+        if (err instanceof WorkerError) throw err;
         log.error('inference failed', { requestId: header.requestId, error: (err as Error).message });
         throw new WorkerError(500, 'inference_failed', 'the model failed to run this batch');
       }

@@ -1,11 +1,11 @@
 /**
- * WorkerPool against two real GPU workers (stand-in model), a dead port and hung servers:
+ * GpuWorkerPool against two real GPU workers (stand-in model), a dead port and hung servers:
  * results in upload order identical to a direct call, work spread over both workers, failover
  * past dead and hung workers, breakers that stop the pool calling a hung worker, and the one
  * EdgeError each way of giving up ends in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerPool, type WorkerPoolOptions } from '../../edge/src/fanout/worker-pool.js';
+import { GpuWorkerPool, type GpuWorkerPoolOptions } from '../../edge/src/fanout/gpu-worker-pool.js';
 import { EdgeError } from '../../edge/src/http/edge-error.js';
 import { infer, SECRET, SIZE, startHarness, testSlice, type Harness } from '../gpu-worker/worker-harness.js';
 import { closedPort, failedRequests, modelSlice, rejectionOf, servedRequests, startHangingServer, timed, type HangingServer } from './fanout-fixtures.js';
@@ -25,10 +25,10 @@ beforeAll(async () => {
 afterAll(() => Promise.all([a.stop(), b.stop(), hung.close(), hung2.close()]));
 
 const TIMEOUT_MS = 400;
-const pool = (origins: string[], o: Partial<WorkerPoolOptions> = {}) =>
-  new WorkerPool(origins, { secret: SECRET, inputSize: SIZE, timeoutMs: TIMEOUT_MS, ...o });
+const pool = (origins: string[], o: Partial<GpuWorkerPoolOptions> = {}) =>
+  new GpuWorkerPool(origins, { secret: SECRET, inputSize: SIZE, timeoutMs: TIMEOUT_MS, ...o });
 
-describe('WorkerPool', () => {
+describe('GpuWorkerPool', () => {
   it('returns maps in upload order, identical to a direct call, with chunks spread over both workers', async () => {
     const seeds = [1, 2, 3, 4, 5, 6, 7];
     const direct = await infer(a.worker.url, seeds.map(testSlice));
@@ -101,7 +101,7 @@ describe('WorkerPool', () => {
   });
 
   it('gives up with 502 worker_rejected on a secret mismatch, without retrying or blaming the worker', async () => {
-    const p = new WorkerPool([a.worker.url, b.worker.url], { secret: 'a-wrong-secret-that-is-32-characters-long', inputSize: SIZE, timeoutMs: 5_000 });
+    const p = new GpuWorkerPool([a.worker.url, b.worker.url], { secret: 'a-wrong-secret-that-is-32-characters-long', inputSize: SIZE, timeoutMs: 5_000 });
     const before = (await failedRequests(a.worker.url, 'signature_mismatch')) + (await failedRequests(b.worker.url, 'signature_mismatch'));
     const err = await rejectionOf(p.infer([modelSlice(1)]));
     expect(err).toMatchObject({ status: 502, code: 'worker_rejected' });
@@ -118,7 +118,7 @@ describe('WorkerPool', () => {
   it('aborts the other chunks when one gives up', async () => {
     // The hung worker holds one chunk while the other chunk is refused at once (wrong secret):
     // the held call is abandoned at once, and its abort is not counted against the worker.
-    const p = new WorkerPool([hung.origin, a.worker.url], { secret: 'a-wrong-secret-that-is-32-characters-long', inputSize: SIZE, timeoutMs: 5_000, maxSlicesPerCall: 1, maxAttempts: 1 });
+    const p = new GpuWorkerPool([hung.origin, a.worker.url], { secret: 'a-wrong-secret-that-is-32-characters-long', inputSize: SIZE, timeoutMs: 5_000, maxSlicesPerCall: 1, maxAttempts: 1 });
     const { value: err, ms } = await timed(() => rejectionOf(p.infer([modelSlice(1), modelSlice(2)])));
     expect(err).toMatchObject({ status: 502, code: 'worker_rejected' });
     expect(ms).toBeLessThan(2_000);

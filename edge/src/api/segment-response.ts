@@ -1,23 +1,9 @@
 /**
- * The public shapes of `POST /v1/segment`, as zod schemas: the handler builds its answers from
+ * The public answers of `POST /v1/segment`, as zod schemas: the handler builds its answers from
  * these types and /openapi.json is generated from them, so the docs cannot drift from the code.
  */
 import { z } from 'zod';
-
-const flag = z
-  .enum(['0', '1', 'true', 'false'])
-  .transform((v) => v === '1' || v === 'true')
-  .optional();
-
-export const SegmentQuery = z
-  .object({
-    probability: flag.meta({ description: 'Return the 8-bit probability map (0..255 = p * 255) instead of the 0/255 mask.' }),
-    window: z.enum(['lung', 'file']).optional().meta({
-      description: 'DICOM only: `lung` (default, center -600 HU, width 1500 HU) or `file` (the file’s own WindowCenter/WindowWidth).',
-    }),
-    windowCenter: z.string().optional().meta({ description: 'DICOM only: custom window center in HU (with windowWidth).' }),
-    windowWidth: z.string().optional().meta({ description: 'DICOM only: custom window width in HU, ≥ 1 (with windowCenter).' }),
-  });
+import { ModelId } from '../../../shared/model-id.js';
 
 export const MaskImage = z
   .object({
@@ -33,7 +19,7 @@ export const SliceResult = z
     index: z.number().int().nonnegative().meta({ description: 'Position of the slice in the upload (0 for a raw body).' }),
     sha256: z.string().regex(/^[0-9a-f]{64}$/).meta({ description: 'SHA-256 of the uploaded bytes.' }),
     cached: z.boolean().meta({ description: 'True when the result came from this tenant’s cache without running the model.' }),
-    model: z.object({ name: z.string(), version: z.string() }),
+    model: ModelId,
     width: z.number().int().positive(),
     height: z.number().int().positive(),
     infectedPixels: z.number().int().nonnegative(),
@@ -48,12 +34,3 @@ export const SeriesResult = z
   .object({ slices: z.array(SliceResult).meta({ description: 'One entry per `file` part, in upload order.' }) })
   .meta({ id: 'SeriesResult' });
 export type SeriesResult = z.infer<typeof SeriesResult>;
-
-export const HealthResponse = z
-  .object({
-    status: z.enum(['ok', 'degraded', 'unavailable']),
-    model: z.object({ name: z.string(), version: z.string() }),
-    workers: z.object({ total: z.number().int(), ready: z.number().int() }),
-  })
-  .meta({ id: 'HealthResponse' });
-export type HealthResponse = z.infer<typeof HealthResponse>;

@@ -3,47 +3,33 @@
  * (one SliceResult, or a SeriesResult in upload order) or, with `Accept: image/png` for a single
  * slice, as the PNG itself. Authentication, scope and rate limits run before this handler.
  */
-import { Hono, type Context } from 'hono';
-import { SegmentQuery, type SliceResult } from '../api/segment-schemas.js';
+import { Hono } from 'hono';
+import { mediaType } from '../../../shared/media-type.js';
+import { parseSegmentQuery } from '../api/segment-query.js';
+import type { SliceResult } from '../api/segment-response.js';
 import { MaskCache } from '../cache/mask-cache.js';
 import { EdgeError } from '../http/edge-error.js';
 import type { EdgeEnv } from '../http/edge-env.js';
-import { parseWindowParams, WindowParamError, type WindowOption } from '../imaging/window.js';
 import { consumeUploadQuota } from '../quota/rate-limit.js';
-import { renderSlice } from '../segment/render-slice.js';
-import { segmentSlices } from '../segment/segment-slices.js';
-import { workerPoolFor } from '../segment/worker-pool-for.js';
+import { renderSliceResult } from '../pipeline/render-slice-result.js';
+import { inferSlices } from '../pipeline/infer-slices.js';
+import { gpuWorkerPoolFor } from '../fanout/pool-registry.js';
 import { readSlices } from '../upload/read-slices.js';
 import { bytesToBase64 } from '../imaging/base64.js';
 
 /** True when the client asked for the PNG itself rather than JSON. */
 function wantsPng(accept: string | undefined): boolean {
   if (!accept) return false;
-  const types = accept.split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
+  const types = accept.split(',').map(mediaType);
   const png = types.indexOf('image/png');
   const json = types.indexOf('application/json');
   return png !== -1 && (json === -1 || png < json);
 }
 
-function parseOptions(c: Context<EdgeEnv>): { probability: boolean; window: WindowOption } {
-  const query = SegmentQuery.safeParse(c.req.query());
-  if (!query.success) {
-    const issue = query.error.issues[0]!;
-    const field = issue.path.join('.');
-    throw new EdgeError(400, 'invalid_parameter', `query parameter ${field}: ${issue.message}`, { field });
-  }
-  try {
-    return { probability: query.data.probability ?? false, window: parseWindowParams(new URL(c.req.url).searchParams) };
-  } catch (err) {
-    if (err instanceof WindowParamError) throw new EdgeError(400, 'invalid_parameter', err.message, { field: err.field });
-    throw err;
-  }
-}
-
-export const segmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
+export const postSegmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
   const config = c.var.config;
   const principal = c.var.principal;
-  const options = parseOptions(c);
+  const options = parseSegmentQuery(new URL(c.req.url).searchParams);
   const png = wantsPng(c.req.header('accept'));
   const { shape, slices } = await readSlices(c.req.raw, config.maxSlicesPerRequest);
   if (png && slices.length !== 1) {
@@ -51,8 +37,8 @@ export const segmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
   }
   if (principal.kind === 'upload_token') await consumeUploadQuota(c, slices.length);
 
-  const pool = workerPoolFor(config);
-  const inferences = await segmentSlices(
+  const pool = gpuWorkerPoolFor(config);
+  const inferences = await inferSlices(
     slices,
     {
       tenant: principal.tenant,
@@ -69,7 +55,7 @@ export const segmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
 
   const results: SliceResult[] = [];
   for (const [index, inference] of inferences.entries()) {
-    const r = await renderSlice(inference, config.model.inputSize, options.probability);
+    const r = await renderSliceResult(inference, config.model.inputSize, options.probability);
     if (png) {
       return c.body(r.png as Uint8Array<ArrayBuffer>, 200, {
         'content-type': 'image/png',

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HealthResponse } from '../../edge/src/api/segment-schemas.js';
+import { HealthResponse } from '../../edge/src/api/health-response.js';
 import { Problem } from '../../shared/problem.js';
 import { startEdgeStack, type EdgeStack } from './edge-stack.js';
 import { sliceJpeg, testSliceNames } from './fixtures.js';

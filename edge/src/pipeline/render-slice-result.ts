@@ -13,7 +13,7 @@ export interface RenderedSlice {
   png: Uint8Array;
 }
 
-export async function renderSlice(inference: CachedInference, inputSize: number, probability: boolean): Promise<RenderedSlice> {
+export async function renderSliceResult(inference: CachedInference, inputSize: number, probability: boolean): Promise<RenderedSlice> {
   const prob = probabilityAtOriginalSize(inference.probability, inputSize, inference.originalWidth, inference.originalHeight);
   const mask = { width: prob.width, height: prob.height, data: maskFromProbability(prob.data) };
   const stats = maskStats(mask);

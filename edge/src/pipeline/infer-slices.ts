@@ -1,9 +1,11 @@
 /**
- * The segmentation pipeline for one request, independent of HTTP: hash each upload, answer from
+ * The inference half of a segment request, independent of HTTP: hash each upload, answer from
  * the tenant's cache where possible, decode and preprocess the misses to the model's input one
  * at a time (so a series never holds more than one decoded image), run all misses through the
- * worker pool in one fan-out, store the new results, and derive masks and statistics.
+ * GPU worker pool in one fan-out, and store the new results. render-slice-result.ts turns each
+ * probability map into what the caller gets.
  */
+import { sameModel, type ModelId } from '../../../shared/model-id.js';
 import { DecodeError } from '../decode/decoded-image.js';
 import { cacheObjectKey, type CachedInference, type MaskCache } from '../cache/mask-cache.js';
 import { sha256Hex } from '../cache/sha256-hex.js';
@@ -16,21 +18,21 @@ import { windowKey, type WindowOption } from '../imaging/window.js';
 import { decodeUpload } from '../upload/decode-upload.js';
 import type { UploadedSlice } from '../upload/read-slices.js';
 
-export interface SegmentContext {
+export interface InferSlicesContext {
   tenant: string;
-  model: { name: string; version: string };
+  model: ModelId;
   inputSize: number;
   window: WindowOption;
   cache: MaskCache;
-  /** Runs the network on model inputs, results in order (the worker pool). */
-  infer(slices: ModelSlice[]): Promise<{ probabilities: Uint8Array[]; model: { name: string; version: string } }>;
+  /** Runs the network on model inputs, results in order (the GPU worker pool). */
+  infer(slices: ModelSlice[]): Promise<{ probabilities: Uint8Array[]; model: ModelId }>;
   requestId: string;
 }
 
 export interface SliceInference extends CachedInference {
   sha256: string;
   cached: boolean;
-  model: { name: string; version: string };
+  model: ModelId;
 }
 
 /** Decode errors name the part they came from, so a client knows which file of a series to fix. */
@@ -39,7 +41,7 @@ function withField(err: unknown, field: string): unknown {
   return err;
 }
 
-export async function segmentSlices(uploads: UploadedSlice[], ctx: SegmentContext, fieldOf: (i: number) => string): Promise<SliceInference[]> {
+export async function inferSlices(uploads: UploadedSlice[], ctx: InferSlicesContext, fieldOf: (i: number) => string): Promise<SliceInference[]> {
   const results: (SliceInference | undefined)[] = new Array(uploads.length);
   const misses: { index: number; key: string; sha256: string; input: ModelSlice }[] = [];
   const window = windowKey(ctx.window);
@@ -72,15 +74,15 @@ export async function segmentSlices(uploads: UploadedSlice[], ctx: SegmentContex
 
   if (misses.length > 0) {
     const out = await ctx.infer(misses.map((m) => m.input));
-    // A worker serving another model version (mid-rollout) is answered but never cached under
+    // A GPU worker serving another model version (mid-rollout) is answered but never cached under
     // this version's key, so the cache cannot mix two models' results.
-    const sameModel = out.model.name === ctx.model.name && out.model.version === ctx.model.version;
-    if (!sameModel) logEvent('warn', 'model_version_mismatch', { requestId: ctx.requestId, expected: ctx.model.version, served: out.model.version });
+    const cacheable = sameModel(out.model, ctx.model);
+    if (!cacheable) logEvent('warn', 'model_version_mismatch', { requestId: ctx.requestId, expected: ctx.model.version, served: out.model.version });
     const writes: Promise<void>[] = [];
     for (const [i, m] of misses.entries()) {
       const value: CachedInference = { probability: out.probabilities[i]!, originalWidth: m.input.originalWidth, originalHeight: m.input.originalHeight };
       results[m.index] = { ...value, sha256: m.sha256, cached: false, model: out.model };
-      if (sameModel) writes.push(ctx.cache.put(m.key, value));
+      if (cacheable) writes.push(ctx.cache.put(m.key, value));
     }
     // Awaited rather than left to waitUntil: a client repeating the upload right away then
     // gets the hit, and the write (≤ 124 KB per slice) is small next to the inference it follows.

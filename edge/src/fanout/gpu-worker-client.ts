@@ -2,11 +2,12 @@
  * One signed call to one GPU worker's `POST /v1/infer` (shared/infer-protocol.ts): frame the
  * slices, sign the exact bytes, bound the whole exchange (connect, upload, queue, compute,
  * download) by one timeout, and check the answer before anyone uses it. Every way the call can
- * fail ends as a {@link WorkerCallError} whose kind tells the pool what to do next.
+ * fail ends as a {@link GpuWorkerCallError} whose kind tells the pool what to do next.
  * Workers runtime code: Web APIs only.
  */
 import { decodeFrame, encodeFrame } from '../../../shared/frame-codec.js';
 import {
+  INFER_MAX_DEADLINE_MS,
   INFER_PATH,
   INFER_PROTOCOL_VERSION,
   INFER_REQUEST_CONTENT_TYPE,
@@ -15,35 +16,27 @@ import {
   type InferRequestHeader,
   type InferTiming,
 } from '../../../shared/infer-protocol.js';
+import { mediaType } from '../../../shared/media-type.js';
+import type { ModelId } from '../../../shared/model-id.js';
 import { Problem, PROBLEM_CONTENT_TYPE } from '../../../shared/problem.js';
 import { signRequest } from '../../../shared/request-signing.js';
 import type { ModelSlice } from './model-slice.js';
-import { WorkerCallError, type WorkerFailureKind } from './worker-call-error.js';
+import { GpuWorkerCallError, type GpuWorkerFailureKind } from './gpu-worker-call-error.js';
 
-/** The schema caps a request's deadline at 10 minutes. */
-const MAX_DEADLINE_MS = 600_000;
-
-export interface ModelId {
-  name: string;
-  version: string;
-}
-
-export interface CallWorkerOptions {
+export interface InferOnGpuWorkerOptions {
   /** HMAC secret shared with the workers. */
   secret: string;
   /** Budget for the whole call; also sent as the request's queue deadline. */
   timeoutMs: number;
-  /** Correlation id for the worker's logs (`[A-Za-z0-9._-]{1,64}`). */
+  /** Correlation id for the GPU worker's logs (`[A-Za-z0-9._-]{1,64}`). */
   requestId?: string;
   /** The model's input side: every slice is `inputSize²` bytes and so is every map. */
   inputSize: number;
-  /** Aborting it abandons the call and rethrows the signal's reason (not a WorkerCallError). */
+  /** Aborting it abandons the call and rethrows the signal's reason (not a GpuWorkerCallError). */
   signal?: AbortSignal;
-  /** When set, an answer from another model is a `bad_response`: masks are cached per model. */
-  expectModel?: ModelId;
 }
 
-export interface WorkerResult {
+export interface GpuWorkerAnswer {
   /** One 8-bit probability map per slice (p * 255), in the order sent; views of one buffer. */
   probabilities: Uint8Array[];
   model: ModelId;
@@ -51,14 +44,14 @@ export interface WorkerResult {
 }
 
 /**
- * Sends `slices` to the worker at `origin` and returns its probability maps in the same order.
- * Throws {@link WorkerCallError} on any worker or network failure, the caller's abort reason
+ * Sends `slices` to the GPU worker at `origin` and returns its probability maps in the same order.
+ * Throws {@link GpuWorkerCallError} on any GPU worker or network failure, the caller's abort reason
  * when `opts.signal` aborts, and a RangeError for slices of the wrong size (a bug upstream).
  *
  * @example
- * const { probabilities } = await callWorker('http://10.0.0.5:8081', slices, { secret, timeoutMs: 30_000, inputSize: 352 });
+ * const { probabilities } = await inferOnGpuWorker('http://10.0.0.5:8081', slices, { secret, timeoutMs: 30_000, inputSize: 352 });
  */
-export async function callWorker(origin: string, slices: readonly ModelSlice[], opts: CallWorkerOptions): Promise<WorkerResult> {
+export async function inferOnGpuWorker(origin: string, slices: readonly ModelSlice[], opts: InferOnGpuWorkerOptions): Promise<GpuWorkerAnswer> {
   const { inputSize } = opts;
   const sliceBytes = inputSize * inputSize;
   if (slices.length === 0) throw new RangeError('slices: at least one slice is required');
@@ -75,8 +68,8 @@ export async function callWorker(origin: string, slices: readonly ModelSlice[], 
   const header: InferRequestHeader = {
     version: INFER_PROTOCOL_VERSION,
     ...(opts.requestId ? { requestId: opts.requestId } : {}),
-    // Relative, so the worker drops the slices from its queue once we would have given up anyway.
-    deadlineMs: Math.max(1, Math.min(MAX_DEADLINE_MS, Math.floor(opts.timeoutMs))),
+    // Relative, so the GPU worker drops the slices from its queue once we would have given up anyway.
+    deadlineMs: Math.max(1, Math.min(INFER_MAX_DEADLINE_MS, Math.floor(opts.timeoutMs))),
     slices: slices.map((s) => ({ width: inputSize, height: inputSize, originalWidth: s.originalWidth, originalHeight: s.originalHeight })),
   };
   const body = encodeFrame(header, slices.map((s) => s.pixels));
@@ -85,8 +78,8 @@ export async function callWorker(origin: string, slices: readonly ModelSlice[], 
   // A thrown error is ours to name: the caller's abort, our timeout, or the network.
   const failed = (err: unknown): never => {
     if (opts.signal?.aborted) throw opts.signal.reason;
-    if (timeout.aborted) throw new WorkerCallError('timeout', origin, `no answer within ${opts.timeoutMs} ms`, { cause: err });
-    throw new WorkerCallError('network', origin, `connection failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+    if (timeout.aborted) throw new GpuWorkerCallError('timeout', origin, `no answer within ${opts.timeoutMs} ms`, { cause: err });
+    throw new GpuWorkerCallError('network', origin, `connection failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
   };
 
   let res: Response;
@@ -96,25 +89,25 @@ export async function callWorker(origin: string, slices: readonly ModelSlice[], 
       method: 'POST',
       body: body as Uint8Array<ArrayBuffer>,
       headers: { 'content-type': INFER_REQUEST_CONTENT_TYPE, ...signature },
-      // A redirect would re-send a body signed for another path; a worker never redirects.
+      // A redirect would re-send a body signed for another path; a GPU worker never redirects.
       redirect: 'manual',
       signal,
     });
     if (res.status !== 200) throw await failureFromResponse(origin, res);
     bytes = new Uint8Array(await res.arrayBuffer());
   } catch (err) {
-    if (err instanceof WorkerCallError) throw err;
+    if (err instanceof GpuWorkerCallError) throw err;
     return failed(err);
   }
-  if (res.headers.get('content-type')?.split(';')[0]?.trim() !== INFER_RESPONSE_CONTENT_TYPE) {
-    throw new WorkerCallError('bad_response', origin, `200 with content-type ${res.headers.get('content-type') ?? '(none)'}`, { status: 200 });
+  if (mediaType(res.headers.get('content-type')) !== INFER_RESPONSE_CONTENT_TYPE) {
+    throw new GpuWorkerCallError('bad_response', origin, `200 with content-type ${res.headers.get('content-type') ?? '(none)'}`, { status: 200 });
   }
   return parseAnswer(origin, bytes, slices.length, opts);
 }
 
-/** Checks a 200 frame against what was asked: schema, count, sizes, request id and model. */
-function parseAnswer(origin: string, bytes: Uint8Array, count: number, opts: CallWorkerOptions): WorkerResult {
-  const bad = (why: string, cause?: unknown) => new WorkerCallError('bad_response', origin, why, { status: 200, cause });
+/** Checks a 200 frame against what was asked: schema, count, sizes and request id. */
+function parseAnswer(origin: string, bytes: Uint8Array, count: number, opts: InferOnGpuWorkerOptions): GpuWorkerAnswer {
+  const bad = (why: string, cause?: unknown) => new GpuWorkerCallError('bad_response', origin, why, { status: 200, cause });
   let frame;
   try {
     frame = decodeFrame(bytes);
@@ -131,19 +124,15 @@ function parseAnswer(origin: string, bytes: Uint8Array, count: number, opts: Cal
   }
   if (frame.payload.length !== count * sliceBytes) throw bad(`payload is ${frame.payload.length} bytes, expected ${count * sliceBytes}`);
   if (opts.requestId && header.requestId !== undefined && header.requestId !== opts.requestId) throw bad('answer is for another request id');
-  const want = opts.expectModel;
-  if (want && (header.model.name !== want.name || header.model.version !== want.version)) {
-    throw bad(`serves ${header.model.name}@${header.model.version}, expected ${want.name}@${want.version}`);
-  }
   const probabilities = Array.from({ length: count }, (_, i) => frame.payload.subarray(i * sliceBytes, (i + 1) * sliceBytes));
   return { probabilities, model: header.model, timing: header.timing };
 }
 
 /** Classifies a non-200 answer, reading its problem+json body (small) when there is one. */
-async function failureFromResponse(origin: string, res: Response): Promise<WorkerCallError> {
+async function failureFromResponse(origin: string, res: Response): Promise<GpuWorkerCallError> {
   const text = await res.text();
   let code: string | undefined;
-  if (res.headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE)) {
+  if (mediaType(res.headers.get('content-type')) === PROBLEM_CONTENT_TYPE) {
     try {
       code = Problem.safeParse(JSON.parse(text)).data?.code;
     } catch {
@@ -152,9 +141,9 @@ async function failureFromResponse(origin: string, res: Response): Promise<Worke
   }
   const status = res.status;
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-  // Only the worker's own queue_full is back-pressure; a bare 503 may be a proxy in front of a
-  // dead worker (workerd answers refused connections with a 5xx), which is ill health.
-  const kind: WorkerFailureKind =
+  // Only the GPU worker's own queue_full is back-pressure; a bare 503 may be a proxy in front of a
+  // dead GPU worker (workerd answers refused connections with a 5xx), which is ill health.
+  const kind: GpuWorkerFailureKind =
     (status === 503 && code === 'queue_full') || status === 429
       ? 'overloaded'
       : status >= 500
@@ -162,7 +151,7 @@ async function failureFromResponse(origin: string, res: Response): Promise<Worke
         : status >= 400
           ? 'rejected'
           : 'bad_response';
-  return new WorkerCallError(kind, origin, `answered ${status}${code ? ` ${code}` : ''}`, {
+  return new GpuWorkerCallError(kind, origin, `answered ${status}${code ? ` ${code}` : ''}`, {
     status,
     ...(code ? { code } : {}),
     ...(retryAfter !== undefined ? { retryAfter } : {}),

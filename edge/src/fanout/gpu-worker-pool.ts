@@ -1,8 +1,8 @@
 /**
  * Fans one request's slices out over the GPU workers and gathers the maps back in upload order.
- * Slices go in chunks of at most `maxSlicesPerCall` (the worker batches 8, so 8-slice calls fill
- * its batches while spreading a 64-slice upload over every worker), all chunks at once, each to
- * the least-loaded worker whose breaker lets it through. A failed chunk is retried on a worker
+ * Slices go in chunks of at most `maxSlicesPerCall` (the GPU worker batches 8, so 8-slice calls fill
+ * its batches while spreading a 64-slice upload over every GPU worker), all chunks at once, each to
+ * the least-loaded worker whose breaker lets it through. A failed chunk is retried on a GPU worker
  * it has not tried yet, within the request's overall deadline; when a chunk cannot be served
  * the others are aborted and the request ends with one {@link EdgeError}.
  * Workers runtime code: Web APIs only.
@@ -10,15 +10,13 @@
 import type { InferTiming } from '../../../shared/infer-protocol.js';
 import { EdgeError } from '../http/edge-error.js';
 import { CircuitBreaker, type BreakerPermit, type BreakerState, type CircuitBreakerOptions, type Clock } from './circuit-breaker.js';
-import { callWorker, type ModelId } from './infer-client.js';
+import { sameModel, type ModelId } from '../../../shared/model-id.js';
+import { inferOnGpuWorker } from './gpu-worker-client.js';
 import type { ModelSlice } from './model-slice.js';
 import { giveUpError } from './give-up-error.js';
-import { WorkerCallError, type WorkerFailureKind } from './worker-call-error.js';
+import { GpuWorkerCallError, type GpuWorkerFailureKind } from './gpu-worker-call-error.js';
 
-// The isolate-wide registry lives in its own file; callers get it with the pool.
-export { clearWorkerPools, getWorkerPool } from './pool-registry.js';
-
-export interface WorkerPoolOptions {
+export interface GpuWorkerPoolOptions {
   /** HMAC secret shared with the workers. */
   secret: string;
   /** The model's input side (slices and maps are `inputSize²` bytes). */
@@ -26,21 +24,19 @@ export interface WorkerPoolOptions {
   /** Budget for one call to one worker. */
   timeoutMs: number;
   /**
-   * Budget for a whole `infer()`, retries included (default `2 * timeoutMs`): one hung worker
+   * Budget for a whole `infer()`, retries included (default `2 * timeoutMs`): one hung GPU worker
    * can be retried elsewhere in full, but hangs do not stack up to `maxAttempts` timeouts.
    */
   deadlineMs?: number;
-  /** Most slices per worker call (default 8, the worker's batch size). */
+  /** Most slices per worker call (default 8, the GPU worker's batch size). */
   maxSlicesPerCall?: number;
   /** Workers one chunk may try, the first included (default min(3, number of workers)). */
   maxAttempts?: number;
-  /** When set, workers serving another model are treated as broken (masks are cached per model). */
-  model?: ModelId;
   breaker?: CircuitBreakerOptions;
 }
 
 export interface InferOptions {
-  /** Correlation id passed to the workers' logs. */
+  /** Correlation id passed to the GPU workers' logs. */
   requestId?: string;
   /** Aborting it (e.g. the client went away) abandons every call; infer rejects with its reason. */
   signal?: AbortSignal;
@@ -64,7 +60,7 @@ export interface PoolInferResult {
   calls: ChunkReport[];
 }
 
-/** One worker's health as the pool sees it, for /health. */
+/** One GPU worker's health as the pool sees it, for /health. */
 export interface WorkerSnapshot {
   origin: string;
   state: BreakerState;
@@ -77,7 +73,7 @@ interface WorkerSlot {
   origin: string;
   breaker: CircuitBreaker;
   inFlight: number;
-  /** Until then the worker said its queue is full: other workers are preferred. */
+  /** Until then the GPU worker said its queue is full: other GPU workers are preferred. */
   busyUntil: number;
 }
 
@@ -92,15 +88,15 @@ interface RequestContext {
   requestId: string | undefined;
 }
 
-/** Failures that say the worker is unwell. Back-pressure (overloaded) and our own 4xx do not. */
-const HEALTH_FAILURES: ReadonlySet<WorkerFailureKind> = new Set(['timeout', 'network', 'server', 'bad_response']);
+/** Failures that say the GPU worker is unwell. Back-pressure (overloaded) and our own 4xx do not. */
+const HEALTH_FAILURES: ReadonlySet<GpuWorkerFailureKind> = new Set(['timeout', 'network', 'server', 'bad_response']);
 
 /**
  * @example
- * const pool = new WorkerPool(config.workerOrigins, { secret: config.workerHmacSecret, inputSize: 352, timeoutMs: config.workerTimeoutMs });
+ * const pool = new GpuWorkerPool(config.workerOrigins, { secret: config.workerHmacSecret, inputSize: 352, timeoutMs: config.workerTimeoutMs });
  * const { probabilities } = await pool.infer(slices, { requestId });
  */
-export class WorkerPool {
+export class GpuWorkerPool {
   private readonly slots: WorkerSlot[];
   private readonly deadlineMs: number;
   private readonly maxSlicesPerCall: number;
@@ -110,7 +106,7 @@ export class WorkerPool {
 
   constructor(
     origins: readonly string[],
-    private readonly options: WorkerPoolOptions,
+    private readonly options: GpuWorkerPoolOptions,
     private readonly clock: Clock = Date.now,
   ) {
     if (origins.length === 0) throw new RangeError('origins: at least one worker origin is required');
@@ -123,7 +119,7 @@ export class WorkerPool {
   }
 
   /**
-   * Runs every slice through the model on the workers; maps come back in upload order.
+   * Runs every slice through the model on the GPU workers; maps come back in upload order.
    * Throws EdgeError 503 `workers_unavailable`, 504 `worker_timeout` or 502 `worker_rejected` /
    * `worker_model_mismatch` when it must give up, and the signal's reason when aborted.
    */
@@ -157,7 +153,7 @@ export class WorkerPool {
     );
 
     const model = results[0]!.model;
-    if (results.some((r) => r.model.name !== model.name || r.model.version !== model.version)) {
+    if (results.some((r) => !sameModel(r.model, model))) {
       throw new EdgeError(502, 'worker_model_mismatch', 'the GPU workers serve different model versions; retry after the rollout');
     }
     return {
@@ -167,7 +163,7 @@ export class WorkerPool {
     };
   }
 
-  /** Every worker's breaker state and load, in configuration order. */
+  /** Every GPU worker's breaker state and load, in configuration order. */
   snapshot(): WorkerSnapshot[] {
     return this.slots.map((s) => ({
       origin: s.origin,
@@ -179,7 +175,7 @@ export class WorkerPool {
 
   private async runChunk(chunk: Chunk, ctx: RequestContext): Promise<ChunkReport & { probabilities: Uint8Array[]; model: ModelId }> {
     const tried = new Set<WorkerSlot>();
-    const failures: WorkerCallError[] = [];
+    const failures: GpuWorkerCallError[] = [];
     const count = chunk.slices.length;
     let outOfTime = false;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
@@ -194,18 +190,17 @@ export class WorkerPool {
       tried.add(slot);
       slot.inFlight += count;
       try {
-        const result = await callWorker(slot.origin, chunk.slices, {
+        const result = await inferOnGpuWorker(slot.origin, chunk.slices, {
           secret: this.options.secret,
           inputSize: this.options.inputSize,
           timeoutMs: Math.min(this.options.timeoutMs, remaining),
           signal: ctx.signal,
           ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
-          ...(this.options.model ? { expectModel: this.options.model } : {}),
         });
         slot.breaker.record(permit, 'success');
         return { ...result, origin: slot.origin, start: chunk.start, slices: count, attempts: attempt };
       } catch (err) {
-        if (!(err instanceof WorkerCallError)) {
+        if (!(err instanceof GpuWorkerCallError)) {
           // Aborted (a sibling chunk failed or the client left): says nothing about this worker.
           slot.breaker.record(permit, 'neutral');
           throw err;
@@ -223,7 +218,7 @@ export class WorkerPool {
   }
 
   /**
-   * The worker for the next attempt, with its breaker permit. Preference: a half-open worker
+   * The GPU worker for the next attempt, with its breaker permit. Preference: a half-open worker
    * (its one probe is how it comes back; a failed probe just costs this chunk a retry), then
    * workers not recently overloaded, then the fewest slices in flight, then taking turns.
    */

@@ -1,0 +1,85 @@
+/**
+ * The one parser of POST /v1/segment's query: its answers, and its refusals, each naming the
+ * parameter (EdgeError 400 invalid_parameter with `field`).
+ */
+import { describe, expect, it } from 'vitest';
+import { EdgeError } from '../http/edge-error.js';
+import type { WindowParamField } from '../imaging/window.js';
+import { parseSegmentQuery } from './segment-query.js';
+
+const parse = (query: string) => parseSegmentQuery(new URLSearchParams(query)).window;
+
+function expectParamError(query: string, field: WindowParamField | 'probability', message: RegExp): void {
+  let caught: unknown;
+  try {
+    parseSegmentQuery(new URLSearchParams(query));
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(EdgeError);
+  expect(caught).toMatchObject({ status: 400, code: 'invalid_parameter', field });
+  expect((caught as EdgeError).message).toMatch(message);
+}
+
+describe('parseSegmentQuery: probability', () => {
+  it('defaults to the mask, reads the four spellings, refuses others', () => {
+    expect(parseSegmentQuery(new URLSearchParams('')).probability).toBe(false);
+    for (const [v, want] of [['1', true], ['true', true], ['0', false], ['false', false]] as const) {
+      expect(parseSegmentQuery(new URLSearchParams(`probability=${v}`)).probability).toBe(want);
+    }
+    expectParamError('probability=yes', 'probability', /^query parameter probability: /);
+    expectParamError('probability=1&probability=0', 'probability', /given 2 times/);
+  });
+  it('ignores parameters it does not know', () => {
+    expect(parseSegmentQuery(new URLSearchParams('cachebust=123&x=1&x=2'))).toEqual({ probability: false, window: { kind: 'lung' } });
+  });
+});
+
+describe('parseSegmentQuery: the window', () => {
+  it('no parameters: lung', () => {
+    expect(parse('')).toEqual({ kind: 'lung' });
+    expect(parse('probability=true')).toEqual({ kind: 'lung' });
+  });
+  it('named windows', () => {
+    expect(parse('window=lung')).toEqual({ kind: 'lung' });
+    expect(parse('window=file')).toEqual({ kind: 'file' });
+  });
+  it('custom windows, with or without window=custom', () => {
+    expect(parse('windowCenter=40&windowWidth=400')).toEqual({ kind: 'custom', center: 40, width: 400 });
+    expect(parse('window=custom&windowCenter=-600.5&windowWidth=1')).toEqual({ kind: 'custom', center: -600.5, width: 1 });
+    expect(parse('windowCenter=%2B40&windowWidth=.5e1')).toEqual({ kind: 'custom', center: 40, width: 5 });
+  });
+  // Regression: the route's query schema allowed only lung|file and answered 400 to this.
+  it('takes window=custom with both numbers, as the docs describe it', () => {
+    expect(parse('window=custom&windowCenter=-600&windowWidth=1500')).toEqual({ kind: 'custom', center: -600, width: 1500 });
+  });
+
+  it('refuses unknown names, naming `window`', () => {
+    expectParamError('window=bone', 'window', /one of lung, file, custom.*"bone"/);
+    expectParamError('window=', 'window', /one of lung, file, custom/);
+    expectParamError('window=LUNG', 'window', /one of/);
+  });
+  it('refuses a named window mixed with numbers', () => {
+    expectParamError('window=lung&windowCenter=40&windowWidth=400', 'window', /cannot be combined/);
+    expectParamError('window=file&windowWidth=400', 'window', /cannot be combined/);
+  });
+  it('refuses half a custom window, naming the missing half', () => {
+    expectParamError('windowCenter=40', 'windowWidth', /without windowWidth/);
+    expectParamError('windowWidth=400', 'windowCenter', /without windowCenter/);
+    expectParamError('window=custom', 'windowCenter', /needs windowCenter and windowWidth/);
+  });
+  it('refuses numbers that are not plain finite decimals', () => {
+    for (const bad of ['', 'abc', '0x10', 'Infinity', 'NaN', '1e999', '40px', ' 40', '1,5', '1'.repeat(25)]) {
+      expectParamError(`windowCenter=${encodeURIComponent(bad)}&windowWidth=400`, 'windowCenter', /windowCenter must be/);
+    }
+  });
+  it('refuses widths below 1 (PS3.3 C.11.2.1.2)', () => {
+    expectParamError('windowCenter=40&windowWidth=0.5', 'windowWidth', /at least 1, got 0.5/);
+    expectParamError('windowCenter=40&windowWidth=-400', 'windowWidth', /at least 1/);
+    expectParamError('windowCenter=40&windowWidth=0', 'windowWidth', /at least 1/);
+  });
+  it('refuses a parameter given twice', () => {
+    expectParamError('window=lung&window=file', 'window', /given 2 times/);
+    expectParamError('windowCenter=1&windowCenter=2&windowWidth=3', 'windowCenter', /given 2 times/);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * The one parser of `POST /v1/segment`'s query string: a zod schema (which /openapi.json also
+ * describes the parameters from) and the function the route calls. The window's parameters and
+ * the rules between them come from imaging/window.ts.
+ */
+import { z } from 'zod';
+import { issueField } from '../../../shared/zod-issue.js';
+import { EdgeError } from '../http/edge-error.js';
+import { WINDOW_QUERY_FIELDS, windowOptionFromQuery, type WindowOption } from '../imaging/window.js';
+
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .transform((v) => v === '1' || v === 'true')
+  .optional();
+
+const SEGMENT_QUERY_FIELDS = {
+  probability: flag.meta({ description: 'Return the 8-bit probability map (0..255 = p * 255) instead of the 0/255 mask.' }),
+  ...WINDOW_QUERY_FIELDS,
+};
+
+/** Unknown parameters are ignored (clients add cache busters and tracking ids). */
+export const SegmentQuery = z.object(SEGMENT_QUERY_FIELDS).transform((q, ctx) => ({
+  probability: q.probability ?? false,
+  window: windowOptionFromQuery(q, ctx),
+}));
+export type SegmentOptions = { probability: boolean; window: WindowOption };
+
+/**
+ * The options a request's query asks for. Throws EdgeError 400 `invalid_parameter` naming the
+ * parameter: a known one given twice (which value wins would depend on the proxy), a bad value,
+ * or a combination the window rules refuse.
+ *
+ * @example
+ * parseSegmentQuery(new URL(c.req.url).searchParams); // { probability: false, window: { kind: 'lung' } }
+ */
+export function parseSegmentQuery(params: URLSearchParams): SegmentOptions {
+  const record: Record<string, string> = {};
+  for (const name of Object.keys(SEGMENT_QUERY_FIELDS)) {
+    const all = params.getAll(name);
+    if (all.length > 1) throw new EdgeError(400, 'invalid_parameter', `${name} is given ${all.length} times; give it once`, { field: name });
+    if (all[0] !== undefined) record[name] = all[0];
+  }
+  const parsed = SegmentQuery.safeParse(record);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issueField(issue);
+  // The window rules write whole sentences; per-field checks get the parameter's name in front.
+  const message = issue.message.startsWith(field) ? issue.message : `query parameter ${field}: ${issue.message}`;
+  throw new EdgeError(400, 'invalid_parameter', message, { field });
+}
