@@ -64,9 +64,9 @@ describe('parseSegmentQuery: the window', () => {
     expectParamError('window=file&windowWidth=400', 'window', /cannot be combined/);
   });
   it('refuses half a custom window, naming the missing half', () => {
-    expectParamError('windowCenter=40', 'windowWidth', /without windowWidth/);
+    expectParamError('windowCenter=40', 'windowWidth', /^windowCenter is given without windowWidth; give both$/);
     expectParamError('windowWidth=400', 'windowCenter', /without windowCenter/);
-    expectParamError('window=custom', 'windowCenter', /needs windowCenter and windowWidth/);
+    expectParamError('window=custom', 'windowCenter', /^window=custom needs windowCenter and windowWidth$/);
   });
   it('refuses numbers that are not plain finite decimals', () => {
     for (const bad of ['', 'abc', '0x10', 'Infinity', 'NaN', '1e999', '40px', ' 40', '1,5', '1'.repeat(25)]) {

@@ -44,7 +44,7 @@ export function parseSegmentQuery(params: URLSearchParams): SegmentOptions {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = issueField(issue);
-  // The window rules write whole sentences; per-field checks get the parameter's name in front.
-  const message = issue.message.startsWith(field) ? issue.message : `query parameter ${field}: ${issue.message}`;
+  // The window rules write whole sentences; zod's own per-field messages get the parameter's name in front.
+  const message = issue.code === 'custom' || issue.message.startsWith(field) ? issue.message : `query parameter ${field}: ${issue.message}`;
   throw new EdgeError(400, 'invalid_parameter', message, { field });
 }
