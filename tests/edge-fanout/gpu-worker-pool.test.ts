@@ -5,7 +5,8 @@
  * EdgeError each way of giving up ends in.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GpuWorkerPool, type GpuWorkerPoolOptions } from '../../edge/src/fanout/gpu-worker-pool.js';
+import { GpuWorkerPool } from '../../edge/src/fanout/gpu-worker-pool.js';
+import type { GpuWorkerPoolOptions } from '../../edge/src/fanout/gpu-worker-pool-options.js';
 import { EdgeError } from '../../edge/src/http/edge-error.js';
 import { infer, SECRET, SIZE, startHarness, testSlice, type Harness } from '../gpu-worker/worker-harness.js';
 import { closedPort, failedRequests, modelSlice, rejectionOf, servedRequests, startHangingServer, timed, type HangingServer } from './fanout-fixtures.js';

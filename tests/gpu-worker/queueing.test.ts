@@ -21,6 +21,8 @@ describe('gpu-worker queueing', () => {
     ]);
     expect(late.status).toBe(504);
     if (!late.ok) expect(late.problem).toMatchObject({ code: 'deadline_exceeded', status: 504 });
+    // Back-pressure says when to come back, like queue_full.
+    expect(Number(late.res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(patient.status).toBe(200);
     // The expired slice never reached the model.
     const text = await scrapeMetrics(h.worker.url);

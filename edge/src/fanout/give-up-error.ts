@@ -16,7 +16,7 @@ export interface GiveUpContext {
 /**
  * - any `rejected` (4xx): 502 `worker_rejected`: the edge's requests are wrong (secret or
  *   protocol mismatch), retrying cannot help and the operator must act;
- * - only timeouts (or none tried before the deadline): 504 `worker_timeout`;
+ * - only timeouts (or none tried before the deadline): 504 `worker_timeout`, with Retry-After;
  * - otherwise (no GPU worker available, network, 5xx, overload, unusable answers): 503
  *   `workers_unavailable` with Retry-After from the GPU workers' own hints or the breakers.
  */
@@ -28,7 +28,9 @@ export function giveUpError(failures: readonly GpuWorkerCallError[], ctx: GiveUp
     return new EdgeError(502, 'worker_rejected', `the GPU worker refused the edge's request (${what}); check the shared secret and protocol version`, { cause });
   }
   if ((failures.length > 0 || ctx.outOfTime) && failures.every((f) => f.kind === 'timeout')) {
-    return new EdgeError(504, 'worker_timeout', `no GPU worker answered in time (${failures.length} attempt${failures.length === 1 ? '' : 's'})`, { cause });
+    // Clients retry a timeout too, so it says when: as soon as a breaker lets a probe through, else 1 s.
+    const retryAfter = ctx.retryAfterMs === undefined ? 1 : ctx.retryAfterMs / 1000;
+    return new EdgeError(504, 'worker_timeout', `no GPU worker answered in time (${failures.length} attempt${failures.length === 1 ? '' : 's'})`, { cause, retryAfter });
   }
   const hints = failures.filter((f) => f.kind === 'overloaded').map((f) => f.retryAfter ?? 1);
   if (ctx.retryAfterMs !== undefined) hints.push(ctx.retryAfterMs / 1000);

@@ -6,13 +6,15 @@
 
 /**
  * - `timeout`: no complete answer within the call's time budget.
+ * - `stalled`: the GPU worker stopped answering /healthz while a call was in flight (frozen).
  * - `network`: the connection failed (refused, reset, DNS).
- * - `overloaded`: the GPU worker's queue is full (503 `queue_full`) or 429: back-pressure, not ill health.
+ * - `overloaded`: the GPU worker's queue is full (503 `queue_full`), its queue deadline passed (504
+ *   `deadline_exceeded`) or 429: back-pressure from a live GPU worker, not ill health.
  * - `server`: any other 5xx, including 502/504 and proxies answering for an unreachable worker.
  * - `rejected`: a 4xx: the edge sent something the GPU worker refuses (bad signature, bad frame).
  * - `bad_response`: a 2xx/3xx the edge cannot use (wrong type, bad frame, wrong count or size).
  */
-export type GpuWorkerFailureKind = 'timeout' | 'network' | 'overloaded' | 'server' | 'rejected' | 'bad_response';
+export type GpuWorkerFailureKind = 'timeout' | 'stalled' | 'network' | 'overloaded' | 'server' | 'rejected' | 'bad_response';
 
 export interface GpuWorkerCallErrorDetails {
   /** HTTP status, when the GPU worker answered at all. */

@@ -87,7 +87,7 @@ describe('inferOnGpuWorker', () => {
     };
     const out = await inferOnGpuWorker(origin, [slice(10), slice(20)], options);
     expect(seen?.signatureOk).toBe(true);
-    expect(seen?.header).toMatchObject({ requestId: 'req-1', deadlineMs: 2_000, slices: [{ width: SIZE, originalWidth: 40, originalHeight: 30 }, {}] });
+    expect(seen?.header).toMatchObject({ requestId: 'req-1', deadlineMs: 1_500, slices: [{ width: SIZE, originalWidth: 40, originalHeight: 30 }, {}] });
     expect(out.probabilities.map((p) => [p.length, p[0]])).toEqual([
       [SIZE * SIZE, 11],
       [SIZE * SIZE, 21],
@@ -103,8 +103,11 @@ describe('inferOnGpuWorker', () => {
     // A bare 5xx is what workerd or a proxy says for an unreachable worker: ill health, not back-pressure.
     handler = (_req, _body, res) => res.writeHead(503, { 'content-type': 'text/plain' }).end('upstream connect error');
     expect(await failure()).toMatchObject({ kind: 'server', retryable: true, status: 503 });
-    handler = (_req, _body, res) => problem(res, 504, 'deadline_exceeded');
-    expect(await failure()).toMatchObject({ kind: 'server', retryable: true, code: 'deadline_exceeded' });
+    // Its own queue deadline passing is back-pressure too (regression: it counted against the breaker).
+    handler = (_req, _body, res) => problem(res, 504, 'deadline_exceeded', { 'retry-after': '2' });
+    expect(await failure()).toMatchObject({ kind: 'overloaded', retryable: true, code: 'deadline_exceeded', retryAfter: 2 });
+    handler = (_req, _body, res) => res.writeHead(504, { 'content-type': 'text/plain' }).end('gateway timeout');
+    expect(await failure()).toMatchObject({ kind: 'server', retryable: true, status: 504 });
 
     handler = (_req, _body, res) => problem(res, 401, 'signature_mismatch');
     const rejected = await failure();

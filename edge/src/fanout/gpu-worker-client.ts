@@ -68,8 +68,7 @@ export async function inferOnGpuWorker(origin: string, slices: readonly ModelSli
   const header: InferRequestHeader = {
     version: INFER_PROTOCOL_VERSION,
     ...(opts.requestId ? { requestId: opts.requestId } : {}),
-    // Relative, so the GPU worker drops the slices from its queue once we would have given up anyway.
-    deadlineMs: Math.max(1, Math.min(INFER_MAX_DEADLINE_MS, Math.floor(opts.timeoutMs))),
+    deadlineMs: queueDeadlineMs(opts.timeoutMs),
     slices: slices.map((s) => ({ width: inputSize, height: inputSize, originalWidth: s.originalWidth, originalHeight: s.originalHeight })),
   };
   const body = encodeFrame(header, slices.map((s) => s.pixels));
@@ -128,6 +127,17 @@ function parseAnswer(origin: string, bytes: Uint8Array, count: number, opts: Inf
   return { probabilities, model: header.model, timing: header.timing };
 }
 
+/**
+ * The queue deadline sent with a call of `timeoutMs`. Relative, so clock skew does not matter;
+ * shorter than the call's own timeout by a margin for compute and transfer, so a GPU worker that
+ * is merely busy answers 504 `deadline_exceeded` (back-pressure) before our timer fires, and only
+ * a GPU worker that does not answer at all ends as a `timeout` (ill health).
+ */
+export function queueDeadlineMs(timeoutMs: number): number {
+  const margin = Math.min(5_000, Math.max(50, timeoutMs / 4));
+  return Math.max(1, Math.min(INFER_MAX_DEADLINE_MS, Math.floor(timeoutMs - margin)));
+}
+
 /** Classifies a non-200 answer, reading its problem+json body (small) when there is one. */
 async function failureFromResponse(origin: string, res: Response): Promise<GpuWorkerCallError> {
   const text = await res.text();
@@ -141,10 +151,11 @@ async function failureFromResponse(origin: string, res: Response): Promise<GpuWo
   }
   const status = res.status;
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
-  // Only the GPU worker's own queue_full is back-pressure; a bare 503 may be a proxy in front of a
-  // dead GPU worker (workerd answers refused connections with a 5xx), which is ill health.
+  // Only the GPU worker's own queue_full and deadline_exceeded are back-pressure (it is alive and
+  // busy); a bare 503 or 504 may be a proxy in front of a dead GPU worker (workerd answers refused
+  // connections with a 5xx), which is ill health.
   const kind: GpuWorkerFailureKind =
-    (status === 503 && code === 'queue_full') || status === 429
+    (status === 503 && code === 'queue_full') || (status === 504 && code === 'deadline_exceeded') || status === 429
       ? 'overloaded'
       : status >= 500
         ? 'server'

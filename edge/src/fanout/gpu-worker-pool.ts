@@ -2,72 +2,22 @@
  * Fans one request's slices out over the GPU workers and gathers the maps back in upload order.
  * Slices go in chunks of at most `maxSlicesPerCall` (the GPU worker batches 8, so 8-slice calls fill
  * its batches while spreading a 64-slice upload over every GPU worker), all chunks at once, each to
- * the least-loaded worker whose breaker lets it through. A failed chunk is retried on a GPU worker
- * it has not tried yet, within the request's overall deadline; when a chunk cannot be served
- * the others are aborted and the request ends with one {@link EdgeError}.
+ * the least-loaded worker whose breaker lets it through. A failed or stalled chunk is retried on
+ * a GPU worker it has not tried yet, a pushed-back one after the worker's Retry-After, within the
+ * request's overall deadline; when a chunk cannot be served the others are aborted and the
+ * request ends with one {@link EdgeError}.
  * Workers runtime code: Web APIs only.
  */
-import type { InferTiming } from '../../../shared/infer-protocol.js';
 import { EdgeError } from '../http/edge-error.js';
-import { CircuitBreaker, type BreakerPermit, type BreakerState, type CircuitBreakerOptions, type Clock } from './circuit-breaker.js';
+import { CircuitBreaker, type BreakerPermit, type Clock } from './circuit-breaker.js';
 import { sameModel, type ModelId } from '../../../shared/model-id.js';
 import { inferOnGpuWorker } from './gpu-worker-client.js';
 import type { ModelSlice } from './model-slice.js';
 import { giveUpError } from './give-up-error.js';
 import { GpuWorkerCallError, type GpuWorkerFailureKind } from './gpu-worker-call-error.js';
-
-export interface GpuWorkerPoolOptions {
-  /** HMAC secret shared with the workers. */
-  secret: string;
-  /** The model's input side (slices and maps are `inputSize²` bytes). */
-  inputSize: number;
-  /** Budget for one call to one worker. */
-  timeoutMs: number;
-  /**
-   * Budget for a whole `infer()`, retries included (default `2 * timeoutMs`): one hung GPU worker
-   * can be retried elsewhere in full, but hangs do not stack up to `maxAttempts` timeouts.
-   */
-  deadlineMs?: number;
-  /** Most slices per worker call (default 8, the GPU worker's batch size). */
-  maxSlicesPerCall?: number;
-  /** Workers one chunk may try, the first included (default min(3, number of workers)). */
-  maxAttempts?: number;
-  breaker?: CircuitBreakerOptions;
-}
-
-export interface InferOptions {
-  /** Correlation id passed to the GPU workers' logs. */
-  requestId?: string;
-  /** Aborting it (e.g. the client went away) abandons every call; infer rejects with its reason. */
-  signal?: AbortSignal;
-}
-
-/** Who served one chunk, for logs and Server-Timing; origins are internal addresses. */
-export interface ChunkReport {
-  origin: string;
-  /** Index of the chunk's first slice in the upload. */
-  start: number;
-  slices: number;
-  /** Workers tried for this chunk, the one that answered included. */
-  attempts: number;
-  timing: InferTiming;
-}
-
-export interface PoolInferResult {
-  /** One 8-bit probability map per slice, in upload order. */
-  probabilities: Uint8Array[];
-  model: ModelId;
-  calls: ChunkReport[];
-}
-
-/** One GPU worker's health as the pool sees it, for /health. */
-export interface WorkerSnapshot {
-  origin: string;
-  state: BreakerState;
-  /** Slices sent to it and not yet answered. */
-  inFlight: number;
-  consecutiveFailures: number;
-}
+import { watchLiveness } from './liveness-watch.js';
+import type { ChunkReport, GpuWorkerPoolOptions, InferOptions, PoolInferResult, WorkerSnapshot } from './gpu-worker-pool-options.js';
+import { abortableSleep } from './abortable-sleep.js';
 
 interface WorkerSlot {
   origin: string;
@@ -75,6 +25,11 @@ interface WorkerSlot {
   inFlight: number;
   /** Until then the GPU worker said its queue is full: other GPU workers are preferred. */
   busyUntil: number;
+  /**
+   * When the GPU worker last answered anything (a map or a refusal). A timeout soon after an
+   * answer is load, not death; a frozen worker is caught by the liveness watch instead.
+   */
+  lastAnswerAt: number;
 }
 
 interface Chunk {
@@ -88,8 +43,11 @@ interface RequestContext {
   requestId: string | undefined;
 }
 
+/** The longest one pushed-back chunk sleeps before asking its busy worker again. */
+const MAX_OVERLOAD_WAIT_MS = 1_000;
+
 /** Failures that say the GPU worker is unwell. Back-pressure (overloaded) and our own 4xx do not. */
-const HEALTH_FAILURES: ReadonlySet<GpuWorkerFailureKind> = new Set(['timeout', 'network', 'server', 'bad_response']);
+const HEALTH_FAILURES: ReadonlySet<GpuWorkerFailureKind> = new Set(['timeout', 'stalled', 'network', 'server', 'bad_response']);
 
 /**
  * @example
@@ -101,6 +59,7 @@ export class GpuWorkerPool {
   private readonly deadlineMs: number;
   private readonly maxSlicesPerCall: number;
   private readonly maxAttempts: number;
+  private readonly maxOverloadRetries: number;
   /** Where the next tie-break starts, so equally loaded workers take turns. */
   private cursor = 0;
 
@@ -110,10 +69,11 @@ export class GpuWorkerPool {
     private readonly clock: Clock = Date.now,
   ) {
     if (origins.length === 0) throw new RangeError('origins: at least one worker origin is required');
-    this.slots = origins.map((origin) => ({ origin, breaker: new CircuitBreaker(options.breaker, clock), inFlight: 0, busyUntil: 0 }));
+    this.slots = origins.map((origin) => ({ origin, breaker: new CircuitBreaker(options.breaker, clock), inFlight: 0, busyUntil: 0, lastAnswerAt: 0 }));
     this.deadlineMs = options.deadlineMs ?? 2 * options.timeoutMs;
     this.maxSlicesPerCall = options.maxSlicesPerCall ?? 8;
     this.maxAttempts = Math.min(options.maxAttempts ?? 3, origins.length);
+    this.maxOverloadRetries = options.maxOverloadRetries ?? 8;
     if (!Number.isInteger(this.maxSlicesPerCall) || this.maxSlicesPerCall < 1) throw new RangeError('maxSlicesPerCall: must be a positive integer');
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) throw new RangeError('maxAttempts: must be a positive integer');
   }
@@ -173,31 +133,55 @@ export class GpuWorkerPool {
     }));
   }
 
+  /**
+   * One chunk, until a GPU worker answers or the chunk must give up. A worker that fails (or
+   * refuses) is not tried again for this chunk; one that pushes back (queue full, deadline) may
+   * be, once its Retry-After has passed, while the request's deadline allows.
+   */
   private async runChunk(chunk: Chunk, ctx: RequestContext): Promise<ChunkReport & { probabilities: Uint8Array[]; model: ModelId }> {
     const tried = new Set<WorkerSlot>();
     const failures: GpuWorkerCallError[] = [];
     const count = chunk.slices.length;
     let outOfTime = false;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+    let overloadWaits = 0;
+    let waited = false;
+    for (let attempt = 1; tried.size < this.maxAttempts; attempt++) {
       const remaining = ctx.deadline - this.clock();
       if (remaining <= 0) {
         outOfTime = true;
         break;
       }
-      const picked = this.pick(tried);
-      if (!picked) break;
+      // The first attempt takes a busy worker if nothing else is there; a retry waits first.
+      const picked = this.pick(tried, attempt > 1 && !waited);
+      waited = false;
+      if (!picked) {
+        const busyMs = this.soonestBusyMs(tried);
+        // A worker's Retry-After is an estimate from its recent throughput; asking again within a
+        // second costs one cheap refusal, while sleeping out a pessimistic estimate costs the series.
+        const waitMs = busyMs === undefined ? undefined : Math.min(busyMs, MAX_OVERLOAD_WAIT_MS);
+        if (waitMs === undefined || overloadWaits >= this.maxOverloadRetries || waitMs >= remaining) break;
+        overloadWaits++;
+        waited = true;
+        await abortableSleep(waitMs, ctx.signal);
+        continue;
+      }
       const { slot, permit } = picked;
-      tried.add(slot);
       slot.inFlight += count;
+      const call = new AbortController();
+      const timeoutMs = Math.min(this.options.timeoutMs, remaining);
+      // Probed by half-time at the latest, so a timeout can tell a busy worker from a dead one.
+      const liveness = { ...this.options.liveness, afterMs: Math.min(this.options.liveness?.afterMs ?? 2_000, timeoutMs / 2) };
+      const watch = watchLiveness(slot.origin, liveness, (stalled) => call.abort(stalled));
       try {
         const result = await inferOnGpuWorker(slot.origin, chunk.slices, {
           secret: this.options.secret,
           inputSize: this.options.inputSize,
-          timeoutMs: Math.min(this.options.timeoutMs, remaining),
-          signal: ctx.signal,
+          timeoutMs,
+          signal: AbortSignal.any([ctx.signal, call.signal]),
           ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
         });
         slot.breaker.record(permit, 'success');
+        slot.lastAnswerAt = this.clock();
         return { ...result, origin: slot.origin, start: chunk.start, slices: count, attempts: attempt };
       } catch (err) {
         if (!(err instanceof GpuWorkerCallError)) {
@@ -205,16 +189,28 @@ export class GpuWorkerPool {
           slot.breaker.record(permit, 'neutral');
           throw err;
         }
-        slot.breaker.record(permit, HEALTH_FAILURES.has(err.kind) ? 'failure' : 'neutral');
-        if (err.kind === 'overloaded') slot.busyUntil = this.clock() + (err.retryAfter ?? 1) * 1000;
+        if (err.status !== undefined) slot.lastAnswerAt = this.clock();
+        // Out of time, but answering /healthz or other calls: slow under load is back-pressure, not ill health.
+        const slow = err.kind === 'timeout' && (watch.sawAlive() || this.clock() - slot.lastAnswerAt <= this.options.timeoutMs + 1_000);
+        slot.breaker.record(permit, HEALTH_FAILURES.has(err.kind) && !slow ? 'failure' : 'neutral');
+        if (err.kind === 'overloaded' || slow) slot.busyUntil = this.clock() + (err.retryAfter ?? 1) * 1000;
+        else tried.add(slot);
         failures.push(err);
         if (!err.retryable) break;
         ctx.signal.throwIfAborted();
       } finally {
+        watch.stop();
         slot.inFlight -= count;
       }
     }
     throw giveUpError(failures, { outOfTime, retryAfterMs: this.soonestProbeMs() });
+  }
+
+  /** Milliseconds until the first busy worker not yet failed for this chunk takes work again. */
+  private soonestBusyMs(tried: ReadonlySet<WorkerSlot>): number | undefined {
+    const now = this.clock();
+    const waits = this.slots.filter((s) => !tried.has(s) && s.busyUntil > now && s.breaker.canPass()).map((s) => s.busyUntil - now);
+    return waits.length > 0 ? Math.min(...waits) : undefined;
   }
 
   /**
@@ -222,7 +218,7 @@ export class GpuWorkerPool {
    * (its one probe is how it comes back; a failed probe just costs this chunk a retry), then
    * workers not recently overloaded, then the fewest slices in flight, then taking turns.
    */
-  private pick(tried: ReadonlySet<WorkerSlot>): { slot: WorkerSlot; permit: BreakerPermit } | undefined {
+  private pick(tried: ReadonlySet<WorkerSlot>, skipBusy: boolean): { slot: WorkerSlot; permit: BreakerPermit } | undefined {
     const now = this.clock();
     const n = this.slots.length;
     const rank = (s: WorkerSlot, i: number): number[] => [
@@ -233,7 +229,7 @@ export class GpuWorkerPool {
     ];
     const candidates = this.slots
       .map((slot, i) => ({ slot, i, key: rank(slot, i) }))
-      .filter(({ slot }) => !tried.has(slot) && slot.breaker.canPass())
+      .filter(({ slot }) => !tried.has(slot) && slot.breaker.canPass() && !(skipBusy && slot.busyUntil > now))
       .sort((a, b) => compareKeys(a.key, b.key));
     for (const { slot, i } of candidates) {
       const permit = slot.breaker.acquire();

@@ -32,11 +32,14 @@ export class QueueFullError extends WorkerError {
     super(503, 'queue_full', 'the inference queue is full; retry later', { retryAfter: retryAfterSeconds });
   }
 }
-/** 504 `deadline_exceeded`: the request's deadline passed while some of its slices still waited. */
+/**
+ * 504 `deadline_exceeded`: the request's deadline passed while some of its slices still waited.
+ * It is back-pressure like queue_full, so it says when the queue should have room again.
+ */
 export class DeadlineExceededError extends WorkerError {
   override name = 'DeadlineExceededError';
-  constructor() {
-    super(504, 'deadline_exceeded', 'the request deadline passed before its slices ran');
+  constructor(retryAfterSeconds: number) {
+    super(504, 'deadline_exceeded', 'the request deadline passed before its slices ran', { retryAfter: retryAfterSeconds });
   }
 }
 /** 503 `shutting_down`: the GPU worker is draining and takes no new work. */
@@ -155,7 +158,7 @@ export class Batcher {
     let dropped = false;
     for (const task of this.queue) {
       if (task.job.deadline <= now && !task.job.settled) {
-        this.fail(task.job, new DeadlineExceededError());
+        this.fail(task.job, new DeadlineExceededError(this.retryAfterSeconds(0)));
         dropped = true;
       }
     }
