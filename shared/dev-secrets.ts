@@ -1,10 +1,12 @@
 /**
  * Secrets the local stack uses when none are configured, so `npm start` works with nothing set.
- * Both services refuse to start in production without real ones (see their config modules).
+ * They are public (they are right here), so only exactly `development` may use them: the edge's
+ * ENVIRONMENT and the GPU worker's NODE_ENV (unset counts as development there). Any other value,
+ * production, staging or a typo, refuses to start without real ones (see their config modules).
  */
 
-/** HMAC key for edge → GPU worker calls outside production. */
+/** HMAC key for edge → GPU worker calls in development only. */
 export const DEV_HMAC_SECRET = 'bsnet-local-development-secret-not-for-production';
 
-/** HMAC key for upload tokens minted by the edge outside production. */
+/** HMAC key for upload tokens minted by the edge in development only. */
 export const DEV_TOKEN_SIGNING_SECRET = 'bsnet-local-upload-token-secret-not-for-production';

@@ -1,21 +1,29 @@
 /**
  * HMAC-SHA256 request signing between the edge and the GPU workers (Web Crypto: runs in workerd
- * and Node). The signature covers a version tag, the timestamp, method, path and the exact body
- * bytes, so a captured signature cannot be replayed on another endpoint or with another body,
- * and the timestamp bounds replays of the same call to the allowed clock skew.
+ * and Node). The signature covers a version tag, the timestamp, method, request target (path and
+ * query) and the exact body bytes, so a captured signature cannot be replayed on another
+ * endpoint, with another query or with another body, and the timestamp bounds replays of the
+ * same call to the allowed clock skew.
  */
 
 export const SIGNATURE_HEADER = 'x-bsnet-signature';
 export const TIMESTAMP_HEADER = 'x-bsnet-timestamp';
 const SCHEME = 'v1';
 
-export interface SignedRequestParts {
+/**
+ * The request target as RFC 9112 §3.2.1 calls it (origin-form): the path and its query exactly
+ * as sent, `pathname + search` of the URL (`/v1/infer`, `/v1/infer?x=1`), never the host.
+ */
+interface RequestTarget {
+  target: string;
+}
+
+export type SignedRequestParts = RequestTarget & {
   method: string;
-  path: string;
   body: Uint8Array;
   /** Unix time in milliseconds. */
   timestamp: number;
-}
+};
 
 const encoder = new TextEncoder();
 
@@ -26,11 +34,21 @@ async function importKey(secret: string): Promise<HmacKey> {
   return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
-function signedBytes({ method, path, body, timestamp }: SignedRequestParts): Uint8Array<ArrayBuffer> {
-  const prefix = encoder.encode(`${SCHEME}:${timestamp}:${method.toUpperCase()}:${path}:`);
-  const out = new Uint8Array(prefix.length + body.length);
+/**
+ * The target as it goes into the signed bytes. A query may hold `:`, the separator before the
+ * body, so `:` (and `%`, to keep the mapping one-to-one) are percent-encoded: otherwise
+ * (`?a=1`, `:X…`) and (`?a=1:X`, `…`) would sign the same bytes. A target with neither, such as
+ * the edge's `/v1/infer`, is signed exactly as before.
+ */
+function signedTarget(target: string): string {
+  return target.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
+}
+
+function signedBytes(parts: SignedRequestParts): Uint8Array<ArrayBuffer> {
+  const prefix = encoder.encode(`${SCHEME}:${parts.timestamp}:${parts.method.toUpperCase()}:${signedTarget(parts.target)}:`);
+  const out = new Uint8Array(prefix.length + parts.body.length);
   out.set(prefix, 0);
-  out.set(body, prefix.length);
+  out.set(parts.body, prefix.length);
   return out;
 }
 
@@ -45,7 +63,13 @@ function fromHex(hex: string): Uint8Array<ArrayBuffer> | undefined {
   return out;
 }
 
-/** Returns the headers to attach to a signed request. */
+/**
+ * Returns the headers to attach to a signed request; `target` must be the path and query the
+ * request is sent to.
+ *
+ * @example
+ * const headers = await signRequest(secret, { method: 'POST', target: INFER_PATH, body, timestamp: Date.now() });
+ */
 export async function signRequest(secret: string, parts: SignedRequestParts): Promise<Record<string, string>> {
   const key = await importKey(secret);
   const mac = await crypto.subtle.sign('HMAC', key, signedBytes(parts));
@@ -54,20 +78,20 @@ export async function signRequest(secret: string, parts: SignedRequestParts): Pr
 
 export type SignatureFailure = 'signature_missing' | 'signature_malformed' | 'signature_stale' | 'signature_mismatch';
 
-export interface VerifyOptions {
+export type VerifyOptions = RequestTarget & {
   secret: string;
   method: string;
-  path: string;
   body: Uint8Array;
   signature: string | undefined;
   timestamp: string | undefined;
   now: number;
   maxSkewMs: number;
-}
+};
 
 /**
- * Checks a request's signature. Returns undefined when valid, else why not.
- * The comparison is crypto.subtle.verify, which is constant-time.
+ * Checks a request's signature against the target it arrived at (its URL's pathname + search).
+ * Returns undefined when valid, else why not. The comparison is crypto.subtle.verify, which is
+ * constant-time.
  */
 export async function verifyRequest(o: VerifyOptions): Promise<SignatureFailure | undefined> {
   if (!o.signature || !o.timestamp) return 'signature_missing';
@@ -77,6 +101,6 @@ export async function verifyRequest(o: VerifyOptions): Promise<SignatureFailure 
   const timestamp = Number(o.timestamp);
   if (Math.abs(o.now - timestamp) > o.maxSkewMs) return 'signature_stale';
   const key = await importKey(o.secret);
-  const ok = await crypto.subtle.verify('HMAC', key, mac, signedBytes({ method: o.method, path: o.path, body: o.body, timestamp }));
+  const ok = await crypto.subtle.verify('HMAC', key, mac, signedBytes({ method: o.method, target: o.target, body: o.body, timestamp }));
   return ok ? undefined : 'signature_mismatch';
 }

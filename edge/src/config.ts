@@ -22,9 +22,14 @@ const origin = z
   .url()
   .transform((u) => new URL(u).origin);
 
+/** The one ENVIRONMENT that may run on the public development secrets (shared/dev-secrets.ts). */
+const DEVELOPMENT = 'development';
+
 const EdgeConfigSchema = z
   .object({
-    ENVIRONMENT: z.string().default('development'),
+    // Required, no default: wrangler does not inherit [vars] into [env.*], so a forgotten var
+    // must fail the config rather than quietly mean development (and its public secrets).
+    ENVIRONMENT: z.string(),
     WORKER_ORIGINS: z
       .string()
       .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
@@ -42,13 +47,20 @@ const EdgeConfigSchema = z
     TOKEN_SIGNING_SECRET: z.string().min(16).optional(),
   })
   .transform((v, ctx) => {
-    const production = v.ENVIRONMENT === 'production';
-    // In production a missing secret is an error rather than a silent fall back to the development one.
+    // Allow-list, not deny-list: staging, preview or a typo must not fall back to secrets anyone
+    // can read in this repository. Only exactly `development` (wrangler.toml's value) may.
+    const development = v.ENVIRONMENT === DEVELOPMENT;
     for (const name of ['WORKER_HMAC_SECRET', 'TOKEN_SIGNING_SECRET'] as const) {
-      if (production && !v[name]) ctx.addIssue({ code: 'custom', path: [name], message: `must be set in production (wrangler secret put ${name})` });
+      if (!development && !v[name]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: `must be set when ENVIRONMENT is ${JSON.stringify(v.ENVIRONMENT)}: only ${JSON.stringify(DEVELOPMENT)} may use the public development secret (wrangler secret put ${name})`,
+        });
+      }
     }
     return {
-      production,
+      production: v.ENVIRONMENT === 'production',
       workerOrigins: v.WORKER_ORIGINS,
       model: { name: v.MODEL_NAME, version: v.MODEL_VERSION, inputSize: v.MODEL_INPUT_SIZE },
       maxSlicesPerRequest: v.MAX_SLICES_PER_REQUEST,

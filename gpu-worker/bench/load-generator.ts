@@ -41,7 +41,7 @@ export class InferClient {
     try {
       // Encoding and signing are part of a client's cost, so they are inside the latency.
       const body = encodeFrame(header, [slice]);
-      const sig = await signRequest(this.secret, { method: 'POST', path: INFER_PATH, body, timestamp: Date.now() });
+      const sig = await signRequest(this.secret, { method: 'POST', target: INFER_PATH, body, timestamp: Date.now() });
       const res = await fetch(this.url + INFER_PATH, {
         method: 'POST',
         body,

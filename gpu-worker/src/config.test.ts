@@ -16,9 +16,27 @@ describe('GPU worker config', () => {
   });
 
   it('refuses production without a secret, and short secrets anywhere', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/BSNET_WORKER_HMAC_SECRET: must be set in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/BSNET_WORKER_HMAC_SECRET: must be set when NODE_ENV is "production"/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadConfig({ BSNET_WORKER_HMAC_SECRET: 'short' })).toThrow(ConfigError);
+  });
+
+  it('gives the development secret to NODE_ENV=development (or unset) only', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).hmacSecret).toBe(DEV_HMAC_SECRET);
+    expect(loadConfig({}).hmacSecret).toBe(DEV_HMAC_SECRET);
+    const secret = 's'.repeat(32);
+    for (const NODE_ENV of ['staging', 'production', 'test', 'Development', '']) {
+      const refused = () => loadConfig({ NODE_ENV });
+      expect(refused, NODE_ENV).toThrow(ConfigError);
+      expect(refused, NODE_ENV).toThrow(/BSNET_WORKER_HMAC_SECRET: must be set/);
+      expect(loadConfig({ NODE_ENV, BSNET_WORKER_HMAC_SECRET: secret }).hmacSecret, NODE_ENV).toBe(secret);
+    }
+  });
+
+  it('reads NODE_ENV from the env object it is given, not from process.env', () => {
+    // The test runner itself sets process.env.NODE_ENV=test; an explicit env without one is development.
+    expect(process.env.NODE_ENV).toBe('test');
+    expect(loadConfig({ BSNET_LOG: 'silent' }).hmacSecret).toBe(DEV_HMAC_SECRET);
   });
 
   it('names the variable that is wrong', () => {

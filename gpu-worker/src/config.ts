@@ -1,7 +1,8 @@
 /**
  * The GPU worker's whole configuration, parsed once from the environment with zod and passed
  * down; `WorkerConfig` is the schema's output, so the type and the parsing cannot drift apart.
- * Defaults let `npm start` run on a laptop with nothing set; production must set the secret.
+ * Defaults let `npm start` run on a laptop with nothing set (NODE_ENV unset is development); any
+ * NODE_ENV but exactly `development` (production, staging, test, …) must set the real secret.
  */
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -11,14 +12,18 @@ import { envInt, parseEnv } from '../../shared/env-config.js';
 import { EXECUTION_PROVIDERS } from '../../shared/worker-readiness.js';
 import { LOG_LEVELS } from './log.js';
 
-/** Used only outside production so a newcomer's local stack works; never valid in production. */
+/** Used only with NODE_ENV=development so a newcomer's local stack works; public, so never elsewhere. */
 export { DEV_HMAC_SECRET };
+
+/** The one NODE_ENV that may run on the public development secret; also what an unset one means. */
+const DEVELOPMENT = 'development';
 
 export const DEFAULT_MANIFEST = fileURLToPath(new URL('../../models/bsnet.manifest.json', import.meta.url));
 
 const WorkerEnv = z
   .object({
-    NODE_ENV: z.string().default('development'),
+    // Read from the env object given (tests pass their own; vitest's NODE_ENV=test is not in it).
+    NODE_ENV: z.string().default(DEVELOPMENT),
     BSNET_WORKER_HOST: z.string().default('127.0.0.1'),
     BSNET_WORKER_PORT: envInt(0, 65535).default(8081),
     /** Shared with the edge; at least 32 chars so it cannot be brute-forced. */
@@ -42,13 +47,19 @@ const WorkerEnv = z
     BSNET_LOG: z.enum(LOG_LEVELS).default('info'),
   })
   .transform((e, ctx) => {
-    const production = e.NODE_ENV === 'production';
-    if (production && !e.BSNET_WORKER_HMAC_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['BSNET_WORKER_HMAC_SECRET'], message: 'must be set in production (32+ characters, shared with the edge)' });
+    // Allow-list, not deny-list: staging or a typo must not fall back to a secret anyone can read
+    // in this repository, and the edge of such a deployment refuses it too (edge/src/config.ts).
+    if (e.NODE_ENV !== DEVELOPMENT && !e.BSNET_WORKER_HMAC_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BSNET_WORKER_HMAC_SECRET'],
+        message: `must be set when NODE_ENV is ${JSON.stringify(e.NODE_ENV)}: only ${JSON.stringify(DEVELOPMENT)} (or NODE_ENV unset) may use the public development secret (32+ characters, shared with the edge)`,
+      });
       return z.NEVER;
     }
     return {
-      production,
+      /** Only development may fall back to the public secret or the untrained stand-in model. */
+      development: e.NODE_ENV === DEVELOPMENT,
       host: e.BSNET_WORKER_HOST,
       port: e.BSNET_WORKER_PORT,
       hmacSecret: e.BSNET_WORKER_HMAC_SECRET ?? DEV_HMAC_SECRET,

@@ -94,7 +94,7 @@ const readyz = async () => ReadyzBody.parse(await (await app.request('/readyz'))
 /** A signed one-slice POST /v1/infer, in process. */
 async function infer(): Promise<Response> {
   const body = encodeFrame(requestHeader(1), [testSlice(4)]);
-  const signature = await signRequest(SECRET, { method: 'POST', path: INFER_PATH, body, timestamp: Date.now() });
+  const signature = await signRequest(SECRET, { method: 'POST', target: INFER_PATH, body, timestamp: Date.now() });
   return app.request(INFER_PATH, { method: 'POST', body, headers: { 'content-type': INFER_REQUEST_CONTENT_TYPE, ...signature } });
 }
 

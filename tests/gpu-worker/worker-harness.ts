@@ -87,7 +87,7 @@ export interface PostOptions {
 export async function postRaw(url: string, body: Uint8Array, o: PostOptions = {}): Promise<Response> {
   const sig = o.unsigned
     ? {}
-    : await signRequest(o.secret ?? SECRET, { method: 'POST', path: INFER_PATH, body: o.signedBody ?? body, timestamp: o.timestamp ?? Date.now() });
+    : await signRequest(o.secret ?? SECRET, { method: 'POST', target: INFER_PATH, body: o.signedBody ?? body, timestamp: o.timestamp ?? Date.now() });
   return fetch(url + INFER_PATH, {
     method: 'POST',
     body,

@@ -3,8 +3,10 @@
  * credential is refused, and revocation taking effect on the very next request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_TOKEN_SIGNING_SECRET } from '../../../shared/dev-secrets.js';
 import { authApp, type AuthApp } from './auth-app.test-support.js';
 import { createKey, revokeKey } from './key-store.js';
+import { mintUploadToken } from './upload-token.js';
 import { openTestD1, type TestD1 } from './test-d1.test-support.js';
 
 let d1: TestD1;
@@ -67,6 +69,27 @@ describe('authenticate', () => {
       app.clock.now = Date.now();
     }
     expect(await problem(await app.request('/v1/whoami', { credential: `${token.slice(0, -3)}AAA` }))).toMatchObject({ status: 401, code: 'token_invalid' });
+  });
+
+  it('refuses a token whose tenant is not its issuing key’s, even when properly signed', async () => {
+    // The app runs with the public development secret, so anyone can sign a payload of their choosing.
+    const { record } = await createKey(d1.db, { tenant: 'other', name: 'k', scopes: ['segment', 'tokens:create'] });
+    const asKey = (tenant: string) => ({ kind: 'api_key', tenant, id: record.id, scopes: ['segment', 'tokens:create'] }) as const;
+    const forged = await mintUploadToken(DEV_TOKEN_SIGNING_SECRET, asKey('acme'), { expiresInMinutes: 5, maxUploads: 3 });
+    expect(await problem(await app.request('/v1/whoami', { credential: forged.token }))).toMatchObject({
+      status: 401,
+      code: 'token_invalid',
+      challenge: 'Bearer realm="bsnet", error="invalid_token"',
+    });
+    // The same token with the key's own tenant is the key's: the principal's tenant is the key's.
+    const own = await mintUploadToken(DEV_TOKEN_SIGNING_SECRET, asKey('other'), { expiresInMinutes: 5, maxUploads: 3 });
+    expect(await (await app.request('/v1/whoami', { credential: own.token })).json()).toMatchObject({ kind: 'upload_token', tenant: 'other', issuerKeyId: record.id });
+  });
+
+  it('refuses a signed token naming a key that does not exist', async () => {
+    const ghost = { kind: 'api_key', tenant: 'acme', id: 'key_neverexisted000', scopes: ['segment', 'tokens:create'] } as const;
+    const forged = await mintUploadToken(DEV_TOKEN_SIGNING_SECRET, ghost, { expiresInMinutes: 5, maxUploads: 3 });
+    expect(await problem(await app.request('/v1/whoami', { credential: forged.token }))).toMatchObject({ status: 401, code: 'token_invalid' });
   });
 
   it('kills every token of a key the moment the key is revoked', async () => {

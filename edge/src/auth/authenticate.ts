@@ -1,13 +1,14 @@
 /**
  * Who is calling: `authenticate()` turns `Authorization: Bearer <credential>` into the request's
  * `principal` (an API key looked up in D1, or an upload token whose signature we check and whose
- * issuing key must still be active), and `requireScope()` refuses principals lacking a scope.
+ * issuing key, read from D1, must still be active and decides the tenant), and `requireScope()`
+ * refuses principals lacking a scope.
  * Nothing is cached, so revoking a key stops it and all its tokens on the next request.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { EdgeEnv, Principal, Scope } from '../http/edge-env.js';
 import { insufficientScope, invalidCredential, unauthenticated } from './bearer-errors.js';
-import { findKey, isKeyActive } from './key-store.js';
+import { findKey, findKeyById } from './key-store.js';
 import type { SqlDatabase } from './sql-database.js';
 import { UPLOAD_TOKEN_PREFIX, verifyUploadToken } from './upload-token.js';
 
@@ -36,13 +37,24 @@ async function apiKeyPrincipal(db: SqlDatabase, key: string): Promise<Principal>
   return { kind: 'api_key', tenant: record.tenant, id: record.id, scopes: record.scopes };
 }
 
+/**
+ * A token's signature proves only that someone holding the signing secret made it, and the
+ * development secret is public, so the tenant is taken from the issuing key's row, never from
+ * the payload alone: a payload naming another tenant than its key's is refused outright.
+ */
 async function uploadTokenPrincipal(db: SqlDatabase, secret: string, token: string, now: number): Promise<Principal> {
-  const principal = await verifyUploadToken(secret, token, now);
+  const claimed = await verifyUploadToken(secret, token, now);
   // One indexed read per request buys immediate revocation of every token a key minted.
-  if (!(await isKeyActive(db, principal.issuerKeyId!))) {
+  const issuer = await findKeyById(db, claimed.issuerKeyId!);
+  // We only mint for keys that exist, and keys are revoked, never deleted: no key means not ours.
+  if (!issuer) throw invalidCredential('token_invalid', 'upload token names an API key that does not exist');
+  if (issuer.tenant !== claimed.tenant) {
+    throw invalidCredential('token_invalid', "upload token's tenant is not the tenant of the API key that issued it");
+  }
+  if (issuer.revokedAt !== null) {
     throw invalidCredential('token_revoked', 'the API key that issued this upload token has been revoked');
   }
-  return principal;
+  return { ...claimed, tenant: issuer.tenant };
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   KeyInputError,
   createKey,
   findKey,
+  findKeyById,
   isKeyActive,
   listKeys,
   revokeKey,
@@ -64,6 +65,14 @@ describe('key store', () => {
     expect((await findKey(d1.db, key))?.revokedAt).toBe(5_000);
     expect(await revokeKey(d1.db, 'key_doesnotexist')).toBe(false);
     expect(await isKeyActive(d1.db, 'key_doesnotexist')).toBe(false);
+  });
+
+  it('finds a key by id with just its tenant and revocation (what an upload token needs)', async () => {
+    const { record } = await createKey(d1.db, { tenant: 'byid', name: 'by id', scopes: ['segment'] });
+    expect(await findKeyById(d1.db, record.id)).toEqual({ tenant: 'byid', revokedAt: null });
+    await revokeKey(d1.db, record.id, 7_000);
+    expect(await findKeyById(d1.db, record.id)).toEqual({ tenant: 'byid', revokedAt: 7_000 });
+    expect(await findKeyById(d1.db, 'key_doesnotexist')).toBeUndefined();
   });
 
   it('seeds a chosen key once and never undoes a revocation', async () => {

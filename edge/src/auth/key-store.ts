@@ -164,11 +164,31 @@ export async function findKey(db: SqlDatabase, key: string): Promise<KeyRecord |
   return toRecord(row);
 }
 
-/** Whether key `id` exists and is not revoked (upload tokens check their issuer with this). */
-export async function isKeyActive(db: SqlDatabase, id: string): Promise<boolean> {
+/** What an upload token needs of its issuing key: whose it is, and whether it still works. */
+export interface IssuingKey {
+  tenant: string;
+  /** Unix ms; `null` while the key is active. */
+  revokedAt: number | null;
+}
+
+/**
+ * The tenant and revocation of key `id`, or `undefined` if there is no such key: one indexed
+ * read (the primary key), which is all `authenticate` spends on an upload token.
+ */
+export async function findKeyById(db: SqlDatabase, id: string): Promise<IssuingKey | undefined> {
   const row = await db
-    .prepare('SELECT 1 AS active FROM api_keys WHERE id = ? AND revoked_at IS NULL')
+    .prepare('SELECT tenant, revoked_at FROM api_keys WHERE id = ?')
     .bind(id)
-    .first<{ active: number }>();
-  return row !== null;
+    .first<{ tenant: string; revoked_at: number | null }>();
+  if (!row) return undefined;
+  // Fail closed on a row we cannot read, as toRecord does.
+  const tenant = Tenant.safeParse(row.tenant);
+  if (!tenant.success) throw new Error(`api_keys row ${id} is malformed: ${tenant.error.issues[0]?.message}`);
+  return { tenant: tenant.data, revokedAt: row.revoked_at };
+}
+
+/** Whether key `id` exists and is not revoked. */
+export async function isKeyActive(db: SqlDatabase, id: string): Promise<boolean> {
+  const key = await findKeyById(db, id);
+  return key !== undefined && key.revokedAt === null;
 }

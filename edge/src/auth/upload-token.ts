@@ -1,7 +1,8 @@
 /**
  * Upload tokens: short-lived, HMAC-signed credentials an API key mints for a browser, so the
  * partner's key never leaves their server. Stateless to verify (signature and expiry); the
- * caller also checks the issuing key is still active, and the QuotaCounter counts its uploads.
+ * caller also checks the issuing key is still active and is of the token's tenant (authenticate.ts),
+ * and the QuotaCounter counts its uploads.
  *
  * Format: `bsu_` + base64url(JSON payload) + `.` + base64url(HMAC-SHA256(secret, payload part)).
  */
@@ -78,7 +79,8 @@ export async function mintUploadToken(
 /**
  * Checks an upload token's signature (constant time, via crypto.subtle.verify) and expiry and
  * returns its principal. Throws EdgeError 401 `token_invalid` (malformed, bad signature) or
- * `token_expired`. Does not check the issuing key: that needs D1, see `authenticate`.
+ * `token_expired`. Does not check the issuing key (revocation, tenant): that needs D1, see
+ * `authenticate`, so the principal returned here is only what the token claims.
  */
 export async function verifyUploadToken(secret: string, token: string, now: number = Date.now()): Promise<Principal> {
   if (!token.startsWith(UPLOAD_TOKEN_PREFIX) || token.length > MAX_TOKEN_LENGTH) throw invalid();

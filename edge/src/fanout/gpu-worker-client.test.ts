@@ -73,7 +73,7 @@ describe('inferOnGpuWorker', () => {
       void verifyRequest({
         secret: SECRET,
         method: req.method!,
-        path: req.url!,
+        target: req.url!,
         body: new Uint8Array(body),
         signature: req.headers[SIGNATURE_HEADER] as string,
         timestamp: req.headers[TIMESTAMP_HEADER] as string,

@@ -72,7 +72,7 @@ export async function inferOnGpuWorker(origin: string, slices: readonly ModelSli
     slices: slices.map((s) => ({ width: inputSize, height: inputSize, originalWidth: s.originalWidth, originalHeight: s.originalHeight })),
   };
   const body = encodeFrame(header, slices.map((s) => s.pixels));
-  const signature = await signRequest(opts.secret, { method: 'POST', path: INFER_PATH, body, timestamp: Date.now() });
+  const signature = await signRequest(opts.secret, { method: 'POST', target: INFER_PATH, body, timestamp: Date.now() });
 
   // A thrown error is ours to name: the caller's abort, our timeout, or the network.
   const failed = (err: unknown): never => {

@@ -6,6 +6,7 @@
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { ConfigError } from '../../../shared/env-config.js';
 import { ProblemError } from '../../../shared/problem-error.js';
 import type { ProblemStatus } from '../../../shared/problem.js';
 import type { EdgeEnv } from './edge-env.js';
@@ -23,7 +24,10 @@ export function toProblemError(err: unknown): ProblemError {
 export function handleError(err: unknown, c: Context<EdgeEnv>): Response {
   const problem = toProblemError(err);
   if (problem.code === 'internal_error') {
-    logEvent('error', 'unhandled', { requestId: c.get('requestId'), error: err instanceof Error ? err.name : typeof err });
+    // A ConfigError's message names the variable to fix and holds no request data; any other
+    // message could quote upload content, so only its name is logged.
+    const detail = err instanceof ConfigError ? { message: err.message } : {};
+    logEvent('error', 'unhandled', { requestId: c.get('requestId'), error: err instanceof Error ? err.name : typeof err, ...detail });
   }
   return problem.toResponse();
 }

@@ -2,7 +2,7 @@
  * Trained weights ship in models/ (bsnet.manifest.json beside bsnet-v1.onnx). A checkout
  * without the model file (a sparse or shallow copy, a file not yet fetched) still lets a local
  * `npm start` run the whole stack: it serves the code-generated stand-in network, loudly.
- * Production never does: there a missing model is an error.
+ * Only development does: in production, staging or anything else a missing model is an error.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -27,7 +27,7 @@ async function modelPresent(manifestPath: string): Promise<boolean> {
 /** The config to start with: as given, or pointing at the stand-in when the default model is absent. */
 export async function resolveDevModel(config: WorkerConfig, log: Logger): Promise<WorkerConfig> {
   if (config.manifestPath !== DEFAULT_MANIFEST || (await modelPresent(config.manifestPath))) return config;
-  if (config.production) throw new ConfigError(`no model at ${config.manifestPath} (or the ONNX file it names is missing)`);
+  if (!config.development) throw new ConfigError(`no model at ${config.manifestPath} (or the ONNX file it names is missing); only NODE_ENV=development serves the stand-in`);
   const manifestPath = await writeStandInModel(STAND_IN_DIR);
   log.warn('no model file in models/: serving the UNTRAINED stand-in network', { model: STAND_IN_NAME, manifestPath });
   return { ...config, manifestPath };
