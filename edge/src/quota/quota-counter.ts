@@ -8,7 +8,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { MAX_TOKEN_MINUTES } from '../auth/upload-token-schemas.js';
 import { take, type BucketState } from './token-bucket.js';
-import { consume } from './upload-allowance.js';
+import { consume, refund } from './upload-allowance.js';
 
 /**
  * Idle time after which an instance forgets everything. Longer than any upload token lives, so
@@ -55,6 +55,15 @@ export class QuotaCounter extends DurableObject<Env> {
     if (result.allowed) kv.put('uploads', result.used);
     await this.forgetWhenIdle();
     return result;
+  }
+
+  /** Upload quota: gives back the `count` slices of a counted request that failed. */
+  async refundUploads(count: number): Promise<number> {
+    const kv = this.ctx.storage.kv;
+    const used = refund(kv.get<number>('uploads') ?? 0, count);
+    kv.put('uploads', used);
+    await this.forgetWhenIdle();
+    return used;
   }
 
   /** Idle instances delete their state so storage does not grow with every token ever minted. */

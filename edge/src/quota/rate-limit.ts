@@ -8,7 +8,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { EdgeEnv } from '../http/edge-env.js';
 import { EdgeError } from '../http/edge-error.js';
-import type { UploadsResult } from './quota-counter.js';
+import { logEvent } from '../http/log-event.js';
 import { quotaStub } from './quota-stub.js';
 
 /**
@@ -38,18 +38,19 @@ export function rateLimit(): MiddlewareHandler<EdgeEnv> {
 }
 
 /**
- * Counts `sliceCount` slices (not requests) against the calling upload token's `maxUploads`,
- * all or nothing, before any work is done. API keys have no upload quota: `undefined` for them.
- * Throws EdgeError 403 `upload_limit_reached` (field `maxUploads`) when the slices would not
- * fit. Slices are spent when accepted, so a request that fails later still counts; otherwise a
- * failing request could be retried for free forever.
+ * Runs `work` with `sliceCount` slices (not requests) counted against the calling upload token's
+ * `maxUploads`: all or nothing, before any work is done, so concurrent requests can never
+ * overspend it (the Durable Object decides one request at a time). When `work` throws, the
+ * slices are given back: only answered slices stay spent (the rate limit still bounds retries).
+ * API keys have no upload quota and run `work` as it is. Throws EdgeError 403
+ * `upload_limit_reached` (field `maxUploads`) when the slices would not fit.
  *
  * @example
- * await consumeUploadQuota(c, slices.length);
+ * const answer = await withUploadQuota(c, slices.length, () => segment(slices));
  */
-export async function consumeUploadQuota(c: Context<EdgeEnv>, sliceCount: number): Promise<UploadsResult | undefined> {
+export async function withUploadQuota<T>(c: Context<EdgeEnv>, sliceCount: number, work: () => Promise<T>): Promise<T> {
   const principal = c.var.principal;
-  if (principal.kind !== 'upload_token') return undefined;
+  if (principal.kind !== 'upload_token') return work();
   const max = principal.maxUploads;
   if (max === undefined) throw new Error(`upload token ${principal.id} has no maxUploads`);
   const result = await quotaStub(c.env, principal).consumeUploads(sliceCount, max);
@@ -61,5 +62,13 @@ export async function consumeUploadQuota(c: Context<EdgeEnv>, sliceCount: number
       { field: 'maxUploads' },
     );
   }
-  return result;
+  try {
+    return await work();
+  } catch (err) {
+    // A failed refund leaves the slices spent: the safe side of the quota.
+    await quotaStub(c.env, principal)
+      .refundUploads(sliceCount)
+      .catch(() => logEvent('warn', 'upload_refund_failed', { requestId: c.var.requestId, credential: principal.id }));
+    throw err;
+  }
 }

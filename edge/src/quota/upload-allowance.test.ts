@@ -1,6 +1,6 @@
 /** Upload quotas count slices all or nothing. */
 import { describe, expect, it } from 'vitest';
-import { consume } from './upload-allowance.js';
+import { consume, refund } from './upload-allowance.js';
 
 describe('upload allowance', () => {
   it('counts slices until the max, exactly', () => {
@@ -18,5 +18,13 @@ describe('upload allowance', () => {
     expect(() => consume(0, 0, 10)).toThrow(/count/);
     expect(() => consume(0, 1.5, 10)).toThrow(/count/);
     expect(() => consume(0, 1, 0)).toThrow(/max/);
+  });
+});
+
+describe('refund', () => {
+  it('gives back a failed request\'s slices, never below 0, and names a bad count', () => {
+    expect(refund(3, 2)).toBe(1);
+    expect(refund(1, 3)).toBe(0);
+    expect(() => refund(3, 0)).toThrow(/count/);
   });
 });

@@ -10,7 +10,7 @@ import type { SliceResult } from '../api/segment-response.js';
 import { MaskCache } from '../cache/mask-cache.js';
 import { EdgeError } from '../http/edge-error.js';
 import type { EdgeEnv } from '../http/edge-env.js';
-import { consumeUploadQuota } from '../quota/rate-limit.js';
+import { withUploadQuota } from '../quota/rate-limit.js';
 import { renderSliceResult } from '../pipeline/render-slice-result.js';
 import { inferSlices } from '../pipeline/infer-slices.js';
 import { gpuWorkerPoolFor } from '../fanout/pool-registry.js';
@@ -35,48 +35,49 @@ export const postSegmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
   if (png && slices.length !== 1) {
     throw new EdgeError(406, 'not_acceptable', `Accept: image/png returns one slice, this upload has ${slices.length}; ask for application/json`, { field: 'accept' });
   }
-  if (principal.kind === 'upload_token') await consumeUploadQuota(c, slices.length);
+  // An upload token pays for the slices it is answered for: a failure below gives them back.
+  return withUploadQuota(c, slices.length, async () => {
+    const pool = gpuWorkerPoolFor(config);
+    const inferences = await inferSlices(
+      slices,
+      {
+        tenant: principal.tenant,
+        model: { name: config.model.name, version: config.model.version },
+        inputSize: config.model.inputSize,
+        window: options.window,
+        cache: new MaskCache(c.env.MASKS, config.cacheTtlMs, config.model.inputSize),
+        infer: (inputs) => pool.infer(inputs, { requestId: c.var.requestId, signal: c.req.raw.signal }),
+        requestId: c.var.requestId,
+      },
+      (i) => (shape === 'raw' ? 'body' : `file[${i}]`),
+    );
+    c.header('x-cache', inferences.every((s) => s.cached) ? 'HIT' : 'MISS');
 
-  const pool = gpuWorkerPoolFor(config);
-  const inferences = await inferSlices(
-    slices,
-    {
-      tenant: principal.tenant,
-      model: { name: config.model.name, version: config.model.version },
-      inputSize: config.model.inputSize,
-      window: options.window,
-      cache: new MaskCache(c.env.MASKS, config.cacheTtlMs, config.model.inputSize),
-      infer: (inputs) => pool.infer(inputs, { requestId: c.var.requestId, signal: c.req.raw.signal }),
-      requestId: c.var.requestId,
-    },
-    (i) => (shape === 'raw' ? 'body' : `file[${i}]`),
-  );
-  c.header('x-cache', inferences.every((s) => s.cached) ? 'HIT' : 'MISS');
-
-  const results: SliceResult[] = [];
-  for (const [index, inference] of inferences.entries()) {
-    const r = await renderSliceResult(inference, config.model.inputSize, options.probability);
-    if (png) {
-      return c.body(r.png as Uint8Array<ArrayBuffer>, 200, {
-        'content-type': 'image/png',
-        'x-model-version': `${inference.model.name}@${inference.model.version}`,
-        'x-image-sha256': inference.sha256,
-        'x-infected-fraction': String(r.stats.infectedFraction),
-        'x-lesion-count': String(r.stats.lesionCount),
+    const results: SliceResult[] = [];
+    for (const [index, inference] of inferences.entries()) {
+      const r = await renderSliceResult(inference, config.model.inputSize, options.probability);
+      if (png) {
+        return c.body(r.png as Uint8Array<ArrayBuffer>, 200, {
+          'content-type': 'image/png',
+          'x-model-version': `${inference.model.name}@${inference.model.version}`,
+          'x-image-sha256': inference.sha256,
+          'x-infected-fraction': String(r.stats.infectedFraction),
+          'x-lesion-count': String(r.stats.lesionCount),
+        });
+      }
+      results.push({
+        index,
+        sha256: inference.sha256,
+        cached: inference.cached,
+        model: inference.model,
+        width: inference.originalWidth,
+        height: inference.originalHeight,
+        infectedPixels: r.stats.infectedPixels,
+        infectedFraction: r.stats.infectedFraction,
+        lesionCount: r.stats.lesionCount,
+        mask: { kind: options.probability ? 'probability' : 'binary', contentType: 'image/png', encoding: 'base64', data: bytesToBase64(r.png) },
       });
     }
-    results.push({
-      index,
-      sha256: inference.sha256,
-      cached: inference.cached,
-      model: inference.model,
-      width: inference.originalWidth,
-      height: inference.originalHeight,
-      infectedPixels: r.stats.infectedPixels,
-      infectedFraction: r.stats.infectedFraction,
-      lesionCount: r.stats.lesionCount,
-      mask: { kind: options.probability ? 'probability' : 'binary', contentType: 'image/png', encoding: 'base64', data: bytesToBase64(r.png) },
-    });
-  }
-  return c.json(shape === 'raw' ? results[0]! : { slices: results });
+    return c.json(shape === 'raw' ? results[0]! : { slices: results });
+  });
 });
