@@ -2,7 +2,8 @@
  * The inference half of a segment request, independent of HTTP: hash each upload, answer from
  * the tenant's cache where possible, decode and preprocess the misses to the model's input one
  * at a time (so a series never holds more than one decoded image), run all misses through the
- * GPU worker pool in one fan-out, and store the new results. render-slice-result.ts turns each
+ * GPU worker pool in one fan-out, and store the new results. An identical upload another request
+ * of this isolate is inferring right now is waited for instead (in-flight-keys.ts). render-slice-result.ts turns each
  * probability map into what the caller gets.
  */
 import { sameModel, type ModelId } from '../../../shared/model-id.js';
@@ -16,7 +17,11 @@ import { toGray8 } from '../imaging/to-gray8.js';
 import { toModelInput } from '../imaging/model-input.js';
 import { windowKey, type WindowOption } from '../imaging/window.js';
 import { decodeUpload } from '../upload/decode-upload.js';
+import { claimKey, isClaimed, releaseKey } from './in-flight-keys.js';
 import type { UploadedSlice } from '../upload/read-slices.js';
+
+/** How often a request waiting for an identical upload looks in the cache. */
+const COALESCE_POLL_MS = 50;
 
 export interface InferSlicesContext {
   tenant: string;
@@ -27,6 +32,8 @@ export interface InferSlicesContext {
   /** Runs the network on model inputs, results in order (the GPU worker pool). */
   infer(slices: ModelSlice[]): Promise<{ probabilities: Uint8Array[]; model: ModelId }>;
   requestId: string;
+  /** The longest a request waits for an identical upload another request is inferring. */
+  coalesceWaitMs: number;
 }
 
 export interface SliceInference extends CachedInference {
@@ -41,19 +48,30 @@ function withField(err: unknown, field: string): unknown {
   return err;
 }
 
+interface Miss {
+  index: number;
+  key: string;
+  sha256: string;
+  input: ModelSlice;
+}
+
+/** An R2 outage degrades to a miss: the cache saves work, it must never fail a request. */
+function readCache(ctx: InferSlicesContext, key: string): Promise<CachedInference | undefined> {
+  return ctx.cache.get(key).catch((err: unknown) => {
+    logEvent('warn', 'cache_read_failed', { requestId: ctx.requestId, error: err instanceof Error ? err.name : 'unknown' });
+    return undefined;
+  });
+}
+
 export async function inferSlices(uploads: UploadedSlice[], ctx: InferSlicesContext, fieldOf: (i: number) => string): Promise<SliceInference[]> {
   const results: (SliceInference | undefined)[] = new Array(uploads.length);
-  const misses: { index: number; key: string; sha256: string; input: ModelSlice }[] = [];
+  const misses: Miss[] = [];
   const window = windowKey(ctx.window);
 
   for (const [index, upload] of uploads.entries()) {
     const sha256 = await sha256Hex(upload.bytes);
     const key = await cacheObjectKey({ tenant: ctx.tenant, uploadSha256: sha256, model: ctx.model, inputSize: ctx.inputSize, window });
-    // An R2 outage degrades to a miss: the cache saves work, it must never fail a request.
-    const hit = await ctx.cache.get(key).catch((err: unknown) => {
-      logEvent('warn', 'cache_read_failed', { requestId: ctx.requestId, error: err instanceof Error ? err.name : 'unknown' });
-      return undefined;
-    });
+    const hit = await readCache(ctx, key);
     if (hit) {
       results[index] = { ...hit, sha256, cached: true, model: ctx.model };
       continue;
@@ -72,24 +90,51 @@ export async function inferSlices(uploads: UploadedSlice[], ctx: InferSlicesCont
     misses.push({ index, key, sha256, input });
   }
 
-  if (misses.length > 0) {
-    const out = await ctx.infer(misses.map((m) => m.input));
-    // A GPU worker serving another model version (mid-rollout) is answered but never cached under
-    // this version's key, so the cache cannot mix two models' results.
-    const cacheable = sameModel(out.model, ctx.model);
-    if (!cacheable) logEvent('warn', 'model_version_mismatch', { requestId: ctx.requestId, expected: ctx.model.version, served: out.model.version });
-    const writes: Promise<void>[] = [];
-    for (const [i, m] of misses.entries()) {
-      const value: CachedInference = { probability: out.probabilities[i]!, originalWidth: m.input.originalWidth, originalHeight: m.input.originalHeight };
-      results[m.index] = { ...value, sha256: m.sha256, cached: false, model: out.model };
-      if (cacheable) writes.push(ctx.cache.put(m.key, value));
-    }
-    // Awaited rather than left to waitUntil: a client repeating the upload right away then
-    // gets the hit, and the write (≤ 124 KB per slice) is small next to the inference it follows.
-    // A failed write costs a future miss, never this answer.
-    await Promise.all(writes).catch((err: unknown) =>
-      logEvent('warn', 'cache_write_failed', { requestId: ctx.requestId, error: err instanceof Error ? err.name : 'unknown' }),
-    );
+  // Identical uploads in flight elsewhere in this isolate are waited for, not inferred again.
+  const own = misses.filter((m) => claimKey(m.key));
+  const theirs = misses.filter((m) => !own.includes(m));
+  try {
+    if (own.length > 0) await inferAndStore(own, ctx, results);
+  } finally {
+    for (const m of own) releaseKey(m.key);
   }
+  const left: Miss[] = [];
+  for (const m of theirs) {
+    const hit = await waitForPeer(m.key, ctx);
+    if (hit) results[m.index] = { ...hit, sha256: m.sha256, cached: true, model: ctx.model };
+    else left.push(m);
+  }
+  // The other request failed, or served a model it could not cache: run these ourselves.
+  if (left.length > 0) await inferAndStore(left, ctx, results);
   return results as SliceInference[];
+}
+
+/** Polls the cache while another request holds `key`; its result, or undefined when it gave up. */
+async function waitForPeer(key: string, ctx: InferSlicesContext): Promise<CachedInference | undefined> {
+  const started = Date.now();
+  while (isClaimed(key, ctx.coalesceWaitMs) && Date.now() - started < ctx.coalesceWaitMs) {
+    await new Promise((r) => setTimeout(r, COALESCE_POLL_MS));
+  }
+  return readCache(ctx, key);
+}
+
+/** Runs `misses` through the GPU worker pool in one fan-out and stores what may be cached. */
+async function inferAndStore(misses: Miss[], ctx: InferSlicesContext, results: (SliceInference | undefined)[]): Promise<void> {
+  const out = await ctx.infer(misses.map((m) => m.input));
+  // A GPU worker serving another model version (mid-rollout) is answered but never cached under
+  // this version's key, so the cache cannot mix two models' results.
+  const cacheable = sameModel(out.model, ctx.model);
+  if (!cacheable) logEvent('warn', 'model_version_mismatch', { requestId: ctx.requestId, expected: ctx.model.version, served: out.model.version });
+  const writes: Promise<void>[] = [];
+  for (const [i, m] of misses.entries()) {
+    const value: CachedInference = { probability: out.probabilities[i]!, originalWidth: m.input.originalWidth, originalHeight: m.input.originalHeight };
+    results[m.index] = { ...value, sha256: m.sha256, cached: false, model: out.model };
+    if (cacheable) writes.push(ctx.cache.put(m.key, value));
+  }
+  // Awaited rather than left to waitUntil: a client repeating the upload right away (or waiting
+  // on this one) then gets the hit, and the write (≤ 124 KB per slice) is small next to the
+  // inference it follows. A failed write costs a future miss, never this answer.
+  await Promise.all(writes).catch((err: unknown) =>
+    logEvent('warn', 'cache_write_failed', { requestId: ctx.requestId, error: err instanceof Error ? err.name : 'unknown' }),
+  );
 }

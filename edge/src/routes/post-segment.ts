@@ -48,6 +48,8 @@ export const postSegmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
         cache: new MaskCache(c.env.MASKS, config.cacheTtlMs, config.model.inputSize),
         infer: (inputs) => pool.infer(inputs, { requestId: c.var.requestId, signal: c.req.raw.signal }),
         requestId: c.var.requestId,
+        // As long as the pool may take for the same slices (its deadline is two call timeouts).
+        coalesceWaitMs: 2 * config.workerTimeoutMs,
       },
       (i) => (shape === 'raw' ? 'body' : `file[${i}]`),
     );
