@@ -7,6 +7,8 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { EdgeEnv, Principal, Scope } from '../http/edge-env.js';
+import { EdgeError } from '../http/edge-error.js';
+import { countAuthFailure, refuseBlockedAddress } from './auth-failure-limit.js';
 import { insufficientScope, invalidCredential, unauthenticated } from './bearer-errors.js';
 import { findKey, findKeyById } from './key-store.js';
 import type { SqlDatabase } from './sql-database.js';
@@ -60,7 +62,8 @@ async function uploadTokenPrincipal(db: SqlDatabase, secret: string, token: stri
 /**
  * Middleware: authenticates the request and sets `c.var.principal`, or throws EdgeError 401
  * (`unauthenticated`, `invalid_api_key`, `api_key_revoked`, `token_invalid`, `token_expired`,
- * `token_revoked`), each with a `WWW-Authenticate: Bearer realm="bsnet"` challenge. Needs
+ * `token_revoked`), each with a `WWW-Authenticate: Bearer realm="bsnet"` challenge, or 429
+ * `too_many_auth_failures` once the caller's address failed too often (auth-failure-limit.ts). Needs
  * `c.var.config` (token signing secret) and `c.env.DB`.
  *
  * @example
@@ -69,10 +72,17 @@ async function uploadTokenPrincipal(db: SqlDatabase, secret: string, token: stri
 export function authenticate(options: AuthenticateOptions = {}): MiddlewareHandler<EdgeEnv> {
   const now = options.now ?? Date.now;
   return async function authenticate(c, next) {
-    const credential = bearerCredential(c.req.header('Authorization'));
-    const principal = credential.startsWith(UPLOAD_TOKEN_PREFIX)
-      ? await uploadTokenPrincipal(c.env.DB, c.var.config.tokenSigningSecret, credential, now())
-      : await apiKeyPrincipal(c.env.DB, credential);
+    refuseBlockedAddress(c);
+    let principal: Principal;
+    try {
+      const credential = bearerCredential(c.req.header('Authorization'));
+      principal = credential.startsWith(UPLOAD_TOKEN_PREFIX)
+        ? await uploadTokenPrincipal(c.env.DB, c.var.config.tokenSigningSecret, credential, now())
+        : await apiKeyPrincipal(c.env.DB, credential);
+    } catch (err) {
+      if (err instanceof EdgeError && err.status === 401) await countAuthFailure(c);
+      throw err;
+    }
     c.set('principal', principal);
     await next();
   };

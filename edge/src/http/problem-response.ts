@@ -22,6 +22,11 @@ export function toProblemError(err: unknown): ProblemError {
 
 /** `app.onError` handler. */
 export function handleError(err: unknown, c: Context<EdgeEnv>): Response {
+  // The client left (request.signal, enable_request_signal): whatever unwound is not our failure.
+  if (c.req.raw.signal.aborted) {
+    logEvent('info', 'aborted', { requestId: c.get('requestId'), route: c.req.routePath });
+    return new EdgeError(499, 'client_closed_request', 'the client closed the connection before the answer').toResponse();
+  }
   const problem = toProblemError(err);
   if (problem.code === 'internal_error') {
     // A ConfigError's message names the variable to fix and holds no request data; any other

@@ -31,7 +31,7 @@ export const postSegmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
   const principal = c.var.principal;
   const options = parseSegmentQuery(new URL(c.req.url).searchParams);
   const png = wantsPng(c.req.header('accept'));
-  const { shape, slices } = await readSlices(c.req.raw, config.maxSlicesPerRequest);
+  const { shape, slices } = await readSlices(c.req.raw, config.maxSlicesPerRequest, config.bodyTimeoutMs);
   if (png && slices.length !== 1) {
     throw new EdgeError(406, 'not_acceptable', `Accept: image/png returns one slice, this upload has ${slices.length}; ask for application/json`, { field: 'accept' });
   }

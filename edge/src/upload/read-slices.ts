@@ -52,22 +52,44 @@ export function classifyUpload(bytes: Uint8Array, declaredType: string, field: s
 }
 
 /**
- * Reads the request body into slices, refusing more than `maxSlices` parts (413) and a series
- * with no `file` part (400). The body-size limit is enforced before this, by middleware.
+ * Resolves with `reading`, or throws 408 `body_timeout` when the body has not fully arrived
+ * within `timeoutMs`. Cloudflare bounds the body's size (per plan) and closes connections idle
+ * for 400 s, but not a body that trickles in: without this a slow client holds the request open.
+ */
+async function withinBodyTimeout<T>(reading: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new EdgeError(408, 'body_timeout', `the request body did not arrive within ${timeoutMs} ms`, { field: 'body', headers: { connection: 'close' } })),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([reading, timeout]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/**
+ * Reads the request body into slices, refusing more than `maxSlices` parts (413), a series with
+ * no `file` part (400) and a body slower than `bodyTimeoutMs` (408). The body-size limit is
+ * enforced before this, by middleware.
  *
  * @example
- * const { shape, slices } = await readSlices(c.req.raw, config.maxSlicesPerRequest);
+ * const { shape, slices } = await readSlices(c.req.raw, config.maxSlicesPerRequest, config.bodyTimeoutMs);
  */
-export async function readSlices(request: Request, maxSlices: number): Promise<ReadSlicesResult> {
+export async function readSlices(request: Request, maxSlices: number, bodyTimeoutMs: number): Promise<ReadSlicesResult> {
   const type = mediaType(request.headers.get('content-type'));
   if (type !== 'multipart/form-data') {
-    const bytes = new Uint8Array(await request.arrayBuffer());
+    const bytes = new Uint8Array(await withinBodyTimeout(request.arrayBuffer(), bodyTimeoutMs));
     return { shape: 'raw', slices: [classifyUpload(bytes, type, 'body')] };
   }
   let form: FormData;
   try {
-    form = await request.formData();
+    form = await withinBodyTimeout(request.formData(), bodyTimeoutMs);
   } catch (cause) {
+    if (cause instanceof EdgeError) throw cause;
     throw new EdgeError(400, 'invalid_multipart', 'the multipart/form-data body could not be parsed', { cause });
   }
   const parts = form.getAll('file');
