@@ -40,6 +40,12 @@ export type DecodeErrorCode =
   | 'image_dimensions_invalid'
   | 'image_truncated'
   | 'image_corrupt'
+  /**
+   * Compressed data inflating past what the file allows: a PNG's IDAT past what its IHDR declares
+   * (422: the file contradicts itself), a deflated DICOM dataset past what any image within the
+   * pixel cap needs (413). Decompression bombs end here, after at most that many bytes.
+   */
+  | 'image_inflates_too_large'
   | 'no_pixel_data'
   | 'unsupported_image_kind';
 

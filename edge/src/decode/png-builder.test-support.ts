@@ -1,6 +1,6 @@
 /**
- * Test support for the PNG decoder's tests: a minimal PNG writer (filter 0 rows, zlib from node,
- * optional Adam7 interlacing) for the flavours upng-js's encoder cannot write (gray 1..16-bit,
+ * Test support for the PNG decoder's tests: a minimal PNG writer (filter 0 rows unless told
+ * otherwise, zlib from node, optional Adam7 interlacing) for the flavours upng-js's encoder cannot write (gray 1..16-bit,
  * gray+alpha, 16-bit colour, Adam7, many IDATs, odd ancillary chunks), and the slice as RGBA
  * frames for that encoder. Every image defaults to the real slice of png-slice.test-support.
  */
@@ -47,6 +47,41 @@ export function packRows(w: number, h: number, channels: number, depth: number, 
   return out;
 }
 
+/** Paeth predictor (PNG spec 9.4), written here again so the tests do not share the decoder's. */
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+}
+
+/**
+ * Rows made by packRows (filter byte 0) filtered with `type(y)` instead (PNG spec 9.2): each
+ * byte minus its predictor from the unfiltered bytes to its left (bpp bytes back), above, and
+ * above-left.
+ */
+export function filterRows(rows: Uint8Array, h: number, bitsPerPixel: number, type: (y: number) => number): Uint8Array {
+  if (h === 0) return rows;
+  const line = rows.length / h;
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  const out = new Uint8Array(rows.length);
+  for (let y = 0; y < h; y++) {
+    const row = y * line;
+    const t = type(y);
+    out[row] = t;
+    for (let x = 0; x < line - 1; x++) {
+      const i = row + 1 + x;
+      const a = x >= bpp ? rows[i - bpp]! : 0;
+      const b = y > 0 ? rows[i - line]! : 0;
+      const c = x >= bpp && y > 0 ? rows[i - line - bpp]! : 0;
+      const pred = t === 1 ? a : t === 2 ? b : t === 3 ? (a + b) >> 1 : t === 4 ? paeth(a, b, c) : 0;
+      out[i] = (rows[i]! - pred) & 255;
+    }
+  }
+  return out;
+}
+
 /** Adam7's seven passes: x0, y0, dx, dy. */
 const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
 
@@ -63,6 +98,8 @@ export interface PngSpec {
   extra?: Uint8Array[];
   /** Split the zlib stream over this many IDAT chunks. */
   idats?: number;
+  /** The filter type of each row (of each Adam7 pass), default 0. */
+  filter?: (y: number) => number;
 }
 
 /** A whole PNG file: signature, IHDR, PLTE and extra chunks if any, the IDATs, IEND. */
@@ -70,13 +107,14 @@ export function buildPng(s: PngSpec): Uint8Array {
   const w = s.width ?? W;
   const h = s.height ?? H;
   const ch = CHANNELS[s.colorType]!;
+  const filtered = (rows: Uint8Array, rowCount: number): Uint8Array => (s.filter ? filterRows(rows, rowCount, ch * s.depth, s.filter) : rows);
   let raw: Uint8Array;
-  if (!s.interlace) raw = packRows(w, h, ch, s.depth, s.sample);
+  if (!s.interlace) raw = filtered(packRows(w, h, ch, s.depth, s.sample), h);
   else {
     raw = concat(ADAM7.map(([x0, y0, dx, dy]) => {
       const pw = Math.ceil((w - x0) / dx);
       const ph = Math.ceil((h - y0) / dy);
-      return pw > 0 && ph > 0 ? packRows(pw, ph, ch, s.depth, (x, y, c) => s.sample(x0 + x * dx, y0 + y * dy, c)) : new Uint8Array(0);
+      return pw > 0 && ph > 0 ? filtered(packRows(pw, ph, ch, s.depth, (x, y, c) => s.sample(x0 + x * dx, y0 + y * dy, c)), ph) : new Uint8Array(0);
     }));
   }
   const z = new Uint8Array(deflateSync(raw));

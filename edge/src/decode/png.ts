@@ -1,15 +1,17 @@
 /**
  * PNG uploads to one gray image at full precision: 16-bit gray stays 16-bit, colour becomes
- * luminance. The header is read and the size refused before anything is inflated, and the chunk
- * structure (lengths, CRCs, IEND) is checked here, because upng-js 2.1.0 trusts its input: it
- * reads past the end of a short file, scans a tEXt chunk without its NUL separator until it finds
- * a zero byte (forever when none follows), decodes APNG frames of any claimed size, and returns
- * no pixels and no error for a file cut before IEND. So upng-js only ever sees a rebuilt minimal
- * PNG (IHDR, PLTE, one IDAT, IEND) made from chunks that passed.
+ * luminance. The header is read and the size refused before anything is inflated; the chunk
+ * structure (lengths, CRCs, IEND) is checked; the image data is inflated by bounded-inflate,
+ * which stops at the first byte past what IHDR declares, so a decompression bomb (a ~1 MB IDAT
+ * inflating to 1 GiB) costs at most the declared size; and the rows are unfiltered here, refusing
+ * filter types PNG does not define. upng-js is not used for decoding: it inflated with pako 1.x,
+ * whose output has no limit, and left a row with an unknown filter type as it was sent.
  * Runtime-neutral (Web APIs only).
  */
-import UPNG from 'upng-js';
+import { inflateBounded } from './bounded-inflate.js';
 import { DEFAULT_MAX_PIXELS, DecodeError, type DecodedImage } from './decoded-image.js';
+import { rowBytes as packedRowBytes, scanlineBytes, unfilterScanlines, type ScanlineLayout } from './png-scanlines.js';
+import { concatBytes } from '../../../shared/concat-bytes.js';
 import { crc32 } from '../../../shared/crc32.js';
 
 export interface PngDecodeOptions {
@@ -20,9 +22,9 @@ export interface PngDecodeOptions {
 }
 
 /**
- * Inflated sample bytes (rows plus filter bytes) we agree to hold. upng-js with pako peaks at
- * about 3.3-4.7x this (the inflate chunks, their concatenation, the copies of the input; measured
- * on a 4000x4000 8-bit slice), so 16 MiB keeps a decode near 75 MB, inside the 128 MB isolate.
+ * Inflated sample bytes (rows plus filter bytes) we agree to hold. Chosen when upng-js with pako
+ * peaked at 3.3-4.7x this (about 75 MB, inside the 128 MB isolate); the decode now holds the
+ * inflated bytes once, unfiltered in place, plus the gray result (and the whole image for Adam7).
  * It admits 4000x4000 8-bit gray, 2800x2800 16-bit gray, 2300x2300 RGB.
  */
 export const PNG_MAX_RAW_BYTES = 16 * 1024 * 1024;
@@ -84,27 +86,16 @@ export function readPngHeader(bytes: Uint8Array): PngHeader {
 }
 
 /** Bytes per row of packed samples, without the filter byte. */
-const rowBytes = (h: PngHeader, width = h.width): number => Math.ceil((width * CHANNELS[h.colorType]! * h.bitDepth) / 8);
+const rowBytes = (h: PngHeader): number => packedRowBytes(CHANNELS[h.colorType]! * h.bitDepth, h.width);
 
-/** Inflated size: every row of every Adam7 pass (PNG spec 8.2) carries one filter byte. */
-function rawSize(h: PngHeader): number {
-  if (!h.interlaced) return h.height * (rowBytes(h) + 1);
-  let total = 0;
-  for (const [x0, y0, dx, dy] of [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const) {
-    const w = Math.ceil((h.width - x0) / dx);
-    const rows = Math.ceil((h.height - y0) / dy);
-    if (w > 0 && rows > 0) total += rows * (rowBytes(h, w) + 1);
-  }
-  return total;
-}
+const layout = (h: PngHeader): ScanlineLayout => ({ width: h.width, height: h.height, bitsPerPixel: CHANNELS[h.colorType]! * h.bitDepth, interlaced: h.interlaced });
 
 /**
  * Walks every chunk after IHDR to IEND: bounds, CRCs (a bad CRC on a critical chunk is an error,
  * on an ancillary one the chunk is dropped, as libpng does), and returns what decoding needs.
  */
-function collectChunks(bytes: Uint8Array, h: PngHeader): { idat: Uint8Array[]; idatLength: number; plte?: Uint8Array } {
+function collectChunks(bytes: Uint8Array, h: PngHeader): { idat: Uint8Array[]; plte?: Uint8Array } {
   const idat: Uint8Array[] = [];
-  let idatLength = 0;
   let plte: Uint8Array | undefined;
   let off = 33;
   for (;;) {
@@ -125,7 +116,6 @@ function collectChunks(bytes: Uint8Array, h: PngHeader): { idat: Uint8Array[]; i
     if (type === 'IEND') break;
     if (type === 'IDAT') {
       idat.push(data);
-      idatLength += length;
     } else if (type === 'PLTE') {
       if (plte || idat.length > 0) throw corrupt('PNG has a PLTE chunk after IDAT or more than one PLTE');
       if (length === 0 || length % 3 !== 0 || length > 768) throw corrupt(`PNG PLTE chunk has ${length} bytes; it must hold 1..256 RGB entries`);
@@ -135,43 +125,10 @@ function collectChunks(bytes: Uint8Array, h: PngHeader): { idat: Uint8Array[]; i
     }
     off = end;
   }
-  if (idatLength === 0) throw corrupt('PNG has no image data (no IDAT chunk)');
+  if (idat.every((c) => c.length === 0)) throw corrupt('PNG has no image data (no IDAT chunk, or only empty ones)');
   if (h.colorType === 3 && !plte) throw corrupt('palette PNG (colour type 3) has no PLTE chunk');
-  return plte ? { idat, idatLength, plte } : { idat, idatLength };
+  return plte ? { idat, plte } : { idat };
 }
-
-/** A PNG upng-js cannot misread: header, palette, all image data in one IDAT, IEND. CRCs unused by upng-js. */
-function minimalPng(bytes: Uint8Array, chunks: { idat: Uint8Array[]; idatLength: number; plte?: Uint8Array }): Uint8Array {
-  const plteLength = chunks.plte ? chunks.plte.length + 12 : 0;
-  const out = new Uint8Array(33 + plteLength + chunks.idatLength + 12 + 12);
-  const view = new DataView(out.buffer);
-  out.set(bytes.subarray(0, 33));
-  let off = 33;
-  const chunk = (type: string, parts: Uint8Array[], length: number): void => {
-    view.setUint32(off, length);
-    for (let i = 0; i < 4; i++) out[off + 4 + i] = type.charCodeAt(i);
-    off += 8;
-    for (const p of parts) {
-      out.set(p, off);
-      off += p.length;
-    }
-    off += 4;
-  };
-  if (chunks.plte) chunk('PLTE', [chunks.plte], chunks.plte.length);
-  chunk('IDAT', chunks.idat, chunks.idatLength);
-  chunk('IEND', [], 0);
-  return out;
-}
-
-/** What upng-js 2.1.0 really returns (its @types describe a later version). */
-interface UpngImage {
-  width: number;
-  height: number;
-  depth: number;
-  ctype: number;
-  data?: Uint8Array;
-}
-const upngDecode = UPNG.decode as unknown as (png: Uint8Array) => UpngImage;
 
 /** ITU-R BT.601 luma exactly as PIL's convert('L'): (R*19595 + G*38470 + B*7471 + 0x8000) >> 16. */
 const luma = (r: number, g: number, b: number): number => (r * 19595 + g * 38470 + b * 7471 + 0x8000) >>> 16;
@@ -234,8 +191,9 @@ function toGray(raw: Uint8Array, h: PngHeader, plte: Uint8Array | undefined): De
  * Uint16Array); 1/2/4-bit gray is scaled to 8 bits; gray+alpha keeps its gray and drops alpha
  * (a slice's alpha carries no intensity; compositing would invent values); RGB/RGBA/palette
  * become BT.601 luma as PIL computes it, 8-bit, or 16-bit for 16-bit RGB(A).
- * Throws only DecodeError: 413 image_too_large, 422 image_dimensions_invalid / image_corrupt /
- * image_truncated / unsupported_image_kind.
+ * Throws only DecodeError: 413 image_too_large (IHDR past maxPixels or maxRawBytes), 422
+ * image_dimensions_invalid / image_corrupt (also an undefined row filter type, naming the row) /
+ * image_truncated / image_inflates_too_large (image data inflating past what IHDR declares).
  *
  * @example
  * const image = decodePng(new Uint8Array(await request.arrayBuffer()));
@@ -250,36 +208,23 @@ export function decodePng(bytes: Uint8Array, opts: PngDecodeOptions = {}): Decod
   if (h.width * h.height > maxPixels) {
     throw new DecodeError(413, 'image_too_large', `PNG is ${h.width}x${h.height} = ${h.width * h.height} pixels; the limit is ${maxPixels}`);
   }
-  const expected = rawSize(h);
+  const expected = scanlineBytes(layout(h));
   if (expected > maxRawBytes) {
     throw new DecodeError(413, 'image_too_large', `PNG ${h.width}x${h.height} at ${h.bitDepth} bits x ${CHANNELS[h.colorType]} channels inflates to ${expected} bytes; the limit is ${maxRawBytes}`);
   }
-  if (h.interlaced && h.bitDepth === 1) {
-    // upng-js 2.1.0 places 1-bit Adam7 pixels with (col & 3) instead of (col & 7): wrong pixels, silently.
-    throw new DecodeError(422, 'unsupported_image_kind', 'interlaced 1-bit PNG is not supported; save it without interlacing');
-  }
   const chunks = collectChunks(bytes, h);
-  // Not bounded here: a zlib stream that inflates far beyond `expected` (a deflate bomb) is
-  // inflated whole by pako 1.x, which upng-js gives no output cap; the edge's body-size limit
-  // (at most ~1032x expansion) is what bounds it.
-  let decoded: UpngImage;
-  try {
-    decoded = upngDecode(minimalPng(bytes, chunks));
-  } catch (err) {
-    // pako throws strings ("invalid distance too far back", "incorrect data check").
-    throw corrupt(`PNG image data does not inflate: ${err instanceof Error ? err.message : String(err)}`);
+  const zlib = chunks.idat.length === 1 ? chunks.idat[0]! : concatBytes(chunks.idat);
+  // Exactly `expected` bytes are allocated and no byte past them is inflated: anything more is a
+  // file contradicting its own IHDR (a bomb, or damage), refused at that byte.
+  const { bytes: raw } = inflateBounded(zlib, {
+    format: 'zlib',
+    maxBytes: expected,
+    size: 'exact',
+    what: 'PNG image data',
+    limit: { status: 422, reason: `what its IHDR declares (${h.width}x${h.height}${h.interlaced ? ' Adam7' : ''}, ${h.bitDepth} bits x ${CHANNELS[h.colorType]} channels, with one filter byte per row)` },
+  });
+  if (raw.length < expected) {
+    throw truncated(`PNG image data inflates to ${raw.length} bytes; ${h.width}x${h.height} needs ${expected}`);
   }
-  const raw = decoded.data;
-  const need = h.interlaced ? h.height * rowBytes(h) : expected;
-  // A short zlib stream inflates without error in pako 1.x; upng-js then reads zeros. Only the
-  // non-interlaced buffer still shows its inflated length (Adam7 output is always full size).
-  if (!raw || raw.length < need) {
-    throw truncated(`PNG image data inflates to ${raw?.length ?? 0} bytes; ${h.width}x${h.height} needs ${expected}`);
-  }
-  try {
-    return toGray(raw, h, chunks.plte);
-  } catch (err) {
-    if (err instanceof DecodeError) throw err;
-    throw corrupt(`PNG samples could not be converted: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return toGray(unfilterScanlines(raw, layout(h)), h, chunks.plte);
 }

@@ -46,8 +46,9 @@ describe('decodeDicom limits and dimensions', () => {
     const dfl = part10([await deflateRaw(dataset)], DEFLATED);
     expect(dfl.length).toBeLessThan(8192);
     const err = await decodeError(dfl, { maxPixels: 1000 });
-    expect(err).toMatchObject({ status: 413, code: 'image_too_large' });
-    expect(err.message).toMatch(/inflates past/);
+    expect(err).toMatchObject({ status: 413, code: 'image_inflates_too_large' });
+    // 1000 pixels x 6 bytes + 1 MiB of header allowance.
+    expect(err.message).toMatch(/inflates past 1054576 bytes, the most an image within the limit of 1000 pixels needs/);
     expect(await decoded(dfl)).toMatchObject({ width: 2048, height: 1024 });
   });
 

@@ -2,7 +2,8 @@
  * Decodes a DICOM Part 10 upload (PS3.10) into the one gray image the segmentation model takes:
  * native transfer syntaxes (implicit/explicit VR, little/big endian, deflated), the first frame,
  * monochrome in real-world units, colour as luminance. Runtime-neutral (Web APIs only), so it
- * runs in workerd and Node alike; async because inflating uses `DecompressionStream`.
+ * runs in workerd and Node alike. Async by contract (callers await it); inflating a deflated
+ * dataset is synchronous and bounded (bounded-inflate).
  */
 import { DEFAULT_MAX_PIXELS, DecodeError, type DecodedImage } from '../decoded-image.js';
 import { Attributes, Tag, WANTED_TAGS, describeTag } from './attributes.js';
@@ -45,7 +46,7 @@ export async function decodeDicom(bytes: Uint8Array, opts: DecodeDicomOptions = 
 async function decode(bytes: Uint8Array, maxPixels: number): Promise<DecodedImage> {
   if (bytes.length === 0) throw new DecodeError(415, 'unsupported_media_type', 'the upload is empty, not a DICOM file');
   const file = new ByteReader(bytes, true);
-  const { reader, start, encoding } = await openDataset(file, readFileMeta(file), maxPixels);
+  const { reader, start, encoding } = openDataset(file, readFileMeta(file), maxPixels);
   const dataset = parseDataset(reader, start, encoding, WANTED_TAGS);
 
   const pixelData = dataset.pixelData;

@@ -18,20 +18,23 @@ export interface OpenDataset {
   encoding: DatasetEncoding;
 }
 
-/** An inflated dataset never needs more than half the 128 MB isolate. */
+/**
+ * A deflated dataset's size is known only once it is inflated (its header is inside), so the
+ * inflate stops at what the largest image within the caller's maxPixels can need: maxPixels x
+ * MAX_BYTES_PER_PIXEL (3 samples x 16 bits, the widest pixel decoded here) + HEADER_ALLOWANCE
+ * (the elements around Pixel Data), and never past MAX_INFLATED_BYTES, half the 128 MB isolate.
+ */
 const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
-/** The most bytes a pixel of a decodable image takes (3 samples x 16 bits)... */
 const MAX_BYTES_PER_PIXEL = 6;
-/** ...plus room for the header elements before Pixel Data. */
 const HEADER_ALLOWANCE = 1024 * 1024;
 /** The first element of a real dataset is in group 0002 (meta) to 7FE0 (pixel data), usually 0008. */
 const FIRST_GROUP_MIN = 0x0002;
 const FIRST_GROUP_MAX = 0x7fe0;
 
 /**
- * @example const { reader, start, encoding } = await openDataset(file, readFileMeta(file), DEFAULT_MAX_PIXELS)
+ * @example const { reader, start, encoding } = openDataset(file, readFileMeta(file), DEFAULT_MAX_PIXELS)
  */
-export async function openDataset(file: ByteReader, meta: FileMeta, maxPixels: number): Promise<OpenDataset> {
+export function openDataset(file: ByteReader, meta: FileMeta, maxPixels: number): OpenDataset {
   const start = meta.datasetOffset;
   const uid = meta.transferSyntaxUID;
   if (uid === undefined) return sniffed(file, meta);
@@ -52,7 +55,11 @@ export async function openDataset(file: ByteReader, meta: FileMeta, maxPixels: n
   if (!syntax.deflated) return { reader: file.withByteOrder(encoding.littleEndian), start, encoding };
 
   const limit = Math.min(MAX_INFLATED_BYTES, maxPixels * MAX_BYTES_PER_PIXEL + HEADER_ALLOWANCE);
-  const inflated = await inflateRaw(file.bytes.subarray(start), limit);
+  const reason =
+    limit === MAX_INFLATED_BYTES
+      ? `the limit for one deflated dataset (${MAX_INFLATED_BYTES} bytes, half the isolate's memory)`
+      : `the most an image within the limit of ${maxPixels} pixels needs (${MAX_BYTES_PER_PIXEL} bytes a pixel plus ${HEADER_ALLOWANCE} bytes of header)`;
+  const inflated = inflateRaw(file.bytes.subarray(start), limit, reason);
   return { reader: new ByteReader(inflated, true), start: 0, encoding };
 }
 
