@@ -43,6 +43,12 @@ interface RequestContext {
   requestId: string | undefined;
 }
 
+/**
+ * A timeout from a worker that answered anything this much longer than one call timeout ago is
+ * load, not death: under a burst a live worker's answers queue up behind each other.
+ */
+const RECENT_ANSWER_GRACE_MS = 5_000;
+
 /** The longest one pushed-back chunk sleeps before asking its busy worker again. */
 const MAX_OVERLOAD_WAIT_MS = 1_000;
 
@@ -191,7 +197,7 @@ export class GpuWorkerPool {
         }
         if (err.status !== undefined) slot.lastAnswerAt = this.clock();
         // Out of time, but answering /healthz or other calls: slow under load is back-pressure, not ill health.
-        const slow = err.kind === 'timeout' && (watch.sawAlive() || this.clock() - slot.lastAnswerAt <= this.options.timeoutMs + 1_000);
+        const slow = err.kind === 'timeout' && (watch.sawAlive() || this.clock() - slot.lastAnswerAt <= this.options.timeoutMs + RECENT_ANSWER_GRACE_MS);
         slot.breaker.record(permit, HEALTH_FAILURES.has(err.kind) && !slow ? 'failure' : 'neutral');
         if (err.kind === 'overloaded' || slow) slot.busyUntil = this.clock() + (err.retryAfter ?? 1) * 1000;
         else tried.add(slot);
