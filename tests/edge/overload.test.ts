@@ -7,6 +7,7 @@
  * when to retry, and a pushed-back chunk waits out Retry-After inside the request's deadline.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { failedRequests } from '../edge-fanout/fanout-fixtures.js';
 import { metricValue, scrapeMetrics } from '../gpu-worker/worker-harness.js';
 import { startEdgeStack, type EdgeStack } from './edge-stack.js';
 import { sliceJpeg, testSliceNames } from './fixtures.js';
@@ -69,7 +70,29 @@ describe('one GPU worker under overload', () => {
     expect(computed - answered).toBe(0);
   }, 60_000);
 
-  it('keeps a live worker in service through a burst: back-pressure is not failure', async () => {
+  it('keeps a live worker in service when its queue deadline answers are back-pressure', async () => {
+    // Batches of 8 leave at once; anything less waits 1.5 s for company, past the 750 ms queue
+    // deadline a 1 s call sends, so the worker answers 504 deadline_exceeded: alive and busy.
+    const { s, key } = await stack({ vars: { WORKER_TIMEOUT_MS: '1000' }, workerEnv: { BSNET_MAX_BATCH: '8', BSNET_MAX_QUEUE_DELAY_MS: '1500' } });
+    const post = (i: number) => s.fetch('/v1/segment', { method: 'POST', body: upload(i), headers: { authorization: `Bearer ${key}`, 'content-type': 'image/jpeg' } });
+    // Five lone uploads, one after the other: each is refused by the worker's own deadline.
+    const lone: Response[] = [];
+    for (let i = 0; i < 5; i++) lone.push(await post(7000 + i));
+    for (const r of lone) {
+      expect(r.status).toBe(504);
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      await r.arrayBuffer();
+    }
+    expect(await failedRequests(s.workers[0]!.worker.url, 'deadline_exceeded')).toBeGreaterThanOrEqual(3);
+    // The breaker stayed closed (it used to open after 3 such answers and shut the worker out
+    // for 10 s): a full batch at once is served right away.
+    const full = await Promise.all(Array.from({ length: 8 }, (_, i) => post(7100 + i)));
+    expect(full.map((r) => r.status)).toEqual(Array(8).fill(200));
+  }, 60_000);
+
+  // A probe, not a unit test: 2 cores starve under it, so it runs only when asked for
+  // (BSNET_HEAVY_PROBES=1) and its figures go into notes, not CI.
+  it.skipIf(!process.env.BSNET_HEAVY_PROBES)('keeps a live worker in service through a burst: back-pressure is not failure', async () => {
     // The GPU worker in a process of its own, as in production: the test's 200 clients must not
     // share its event loop.
     const worker = await startGpuWorkerProcess({ BSNET_QUEUE_CAPACITY: '32' });
