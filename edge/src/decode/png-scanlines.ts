@@ -4,6 +4,7 @@
  * 8.2). A filter type other than 0..4 is refused with the row it is on, instead of leaving that
  * row as it was sent. Runtime-neutral.
  */
+import { paeth } from '../imaging/paeth-predictor.js';
 import { DecodeError } from './decoded-image.js';
 
 /** What the scanlines' layout depends on, from IHDR. */
@@ -39,14 +40,6 @@ export function scanlineBytes(l: ScanlineLayout): number {
   return total;
 }
 
-/** Paeth predictor (PNG spec 9.4). */
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
 
 /**
  * Unfilters `rows` rows of `stride` bytes starting at `base` in place: each row moves down over

@@ -2,20 +2,13 @@
  * PNG scanline filtering for 8-bit gray images (one byte per pixel, PNG spec section 9): each row
  * of the image becomes a filter-type byte plus the filtered row, ready for zlib. Runtime-neutral.
  */
+import { paeth } from './paeth-predictor.js';
 
 /** Filter types (PNG spec table 9.1), plus `adaptive`: per row, the one with the least sum of |byte|. */
 export type PngFilterStrategy = 'none' | 'sub' | 'up' | 'average' | 'paeth' | 'adaptive';
 
 const TYPE = { none: 0, sub: 1, up: 2, average: 3, paeth: 4 } as const;
 
-/** Paeth predictor (PNG spec section 9.4): whichever of left, up, up-left is closest to left + up - upLeft. */
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-}
 
 /**
  * Writes `row` filtered with `type` into `out` at `at` (the filter byte first). `prior` is the row
