@@ -5,6 +5,9 @@
  * production, staging or a typo, refuses to start without real ones (see their config modules).
  */
 
+/** The one environment name (edge ENVIRONMENT, GPU worker NODE_ENV) that may use these secrets. */
+export const DEVELOPMENT = 'development';
+
 /** HMAC key for edge → GPU worker calls in development only. */
 export const DEV_HMAC_SECRET = 'bsnet-local-development-secret-not-for-production';
 

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKey, findKey, isKeyActive, listKeys, revokeKey, seedKey } from '../src/auth/key-store.js';
+import { createKey, findKey, findKeyById, listKeys, revokeKey, seedKey } from '../src/auth/key-store.js';
 import { applyLocalMigrations } from './local-d1.js';
 import { inlineSql, sqlLiteral, wranglerD1 } from './wrangler-d1.js';
 
@@ -42,7 +42,7 @@ describe('wranglerD1 (local persist dir standing in for --remote)', () => {
     expect(await listKeys(db, { tenant: 'acme' })).toEqual([record]);
     expect(await findKey(db, key)).toEqual(record);
     expect(await revokeKey(db, record.id)).toBe(true);
-    expect(await isKeyActive(db, record.id)).toBe(false);
+    expect((await findKeyById(db, record.id))?.revokedAt === null).toBe(false);
     expect(await revokeKey(db, 'key_missing')).toBe(false);
     const seeded = await seedKey(db, { key: 'a dev key of some length', tenant: 'dev', name: 'dev', scopes: ['segment'] });
     expect((await seedKey(db, { key: 'a dev key of some length', tenant: 'dev', name: 'dev', scopes: ['segment'] })).created).toBe(false);

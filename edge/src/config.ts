@@ -4,7 +4,7 @@
  * else in the edge reads `env.*` strings directly. The config's type is the schema's output.
  */
 import { z } from 'zod';
-import { DEV_HMAC_SECRET, DEV_TOKEN_SIGNING_SECRET } from '../../shared/dev-secrets.js';
+import { DEV_HMAC_SECRET, DEV_TOKEN_SIGNING_SECRET, DEVELOPMENT } from '../../shared/dev-secrets.js';
 import { ConfigError, envInt, parseEnv } from '../../shared/env-config.js';
 
 export { ConfigError };
@@ -21,9 +21,6 @@ const origin = z
   .trim()
   .url()
   .transform((u) => new URL(u).origin);
-
-/** The one ENVIRONMENT that may run on the public development secrets (shared/dev-secrets.ts). */
-const DEVELOPMENT = 'development';
 
 const EdgeConfigSchema = z
   .object({

@@ -7,16 +7,13 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DEV_HMAC_SECRET } from '../../shared/dev-secrets.js';
+import { DEV_HMAC_SECRET, DEVELOPMENT } from '../../shared/dev-secrets.js';
 import { envInt, parseEnv } from '../../shared/env-config.js';
 import { EXECUTION_PROVIDERS } from '../../shared/worker-readiness.js';
 import { LOG_LEVELS } from './log.js';
 
 /** Used only with NODE_ENV=development so a newcomer's local stack works; public, so never elsewhere. */
 export { DEV_HMAC_SECRET };
-
-/** The one NODE_ENV that may run on the public development secret; also what an unset one means. */
-const DEVELOPMENT = 'development';
 
 export const DEFAULT_MANIFEST = fileURLToPath(new URL('../../models/bsnet.manifest.json', import.meta.url));
 

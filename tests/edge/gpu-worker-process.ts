@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { writeStandInModel } from '../../models/stand-in/write-stand-in.js';
-import { SECRET } from '../gpu-worker/worker-harness.js';
+import { testWorkerEnv } from '../gpu-worker/worker-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,11 +31,7 @@ export async function startGpuWorkerProcess(env: Record<string, string> = {}): P
     env: {
       ...process.env,
       BSNET_LOG: 'info',
-      BSNET_WORKER_PORT: '0',
-      BSNET_WORKER_HMAC_SECRET: SECRET,
-      BSNET_MODEL_MANIFEST: manifestPath,
-      BSNET_EXECUTION_PROVIDER: 'cpu',
-      BSNET_INTRA_OP_THREADS: '1',
+      ...testWorkerEnv(manifestPath),
       ...env,
     },
   });

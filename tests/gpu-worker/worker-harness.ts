@@ -25,17 +25,27 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+/**
+ * The environment every test GPU worker runs with (in process or in a child process): the test
+ * secret, port chosen by the OS, CPU, one intra-op thread, the given model.
+ */
+export function testWorkerEnv(manifestPath: string): Record<string, string> {
+  return {
+    BSNET_WORKER_PORT: '0',
+    BSNET_WORKER_HMAC_SECRET: SECRET,
+    BSNET_MODEL_MANIFEST: manifestPath,
+    BSNET_EXECUTION_PROVIDER: 'cpu',
+    BSNET_INTRA_OP_THREADS: '1',
+  };
+}
+
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'bsnet-worker-'));
   const manifestPath = env.BSNET_MODEL_MANIFEST ?? (await writeStandInModel(dir));
   const config = loadConfig({
     // The runner's log level (vitest.config.ts sets silent), since the config reads no other env.
     BSNET_LOG: process.env.BSNET_LOG,
-    BSNET_WORKER_PORT: '0',
-    BSNET_WORKER_HMAC_SECRET: SECRET,
-    BSNET_MODEL_MANIFEST: manifestPath,
-    BSNET_EXECUTION_PROVIDER: 'cpu',
-    BSNET_INTRA_OP_THREADS: '1',
+    ...testWorkerEnv(manifestPath),
     ...env,
   });
   const worker = await startWorker(config);

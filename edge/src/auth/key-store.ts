@@ -186,9 +186,3 @@ export async function findKeyById(db: SqlDatabase, id: string): Promise<IssuingK
   if (!tenant.success) throw new Error(`api_keys row ${id} is malformed: ${tenant.error.issues[0]?.message}`);
   return { tenant: tenant.data, revokedAt: row.revoked_at };
 }
-
-/** Whether key `id` exists and is not revoked. */
-export async function isKeyActive(db: SqlDatabase, id: string): Promise<boolean> {
-  const key = await findKeyById(db, id);
-  return key !== undefined && key.revokedAt === null;
-}
