@@ -10,6 +10,7 @@
  *     model (slow on CPU); the default is the stand-in, where the edge's overhead shows most.
  * Inputs are made from ../shared/data by make-bench-inputs.py into .bench/edge (not committed).
  */
+import { nodeCodecWasm } from '../src/decode/dicom/codecs/codec-wasm.node.js';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -63,7 +64,7 @@ async function cpuFigures(): Promise<void> {
     const outMs: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now();
-      const decoded = await decodeUpload(slice);
+      const decoded = await decodeUpload(slice, nodeCodecWasm);
       const t1 = performance.now();
       const model = toModelInput(toGray8(decoded), SIZE);
       const t2 = performance.now();
@@ -107,7 +108,7 @@ async function stackFigures(): Promise<void> {
     const c = Number(args.concurrency);
     const names = testSliceNames();
     const jpegs = Array.from({ length: n }, (_, i) => sliceJpeg(names[i % names.length]!));
-    const modelInputs = await Promise.all(jpegs.map(async (b) => toModelInput(toGray8(await decodeUpload(classifyUpload(b, 'image/jpeg', 'body'))), SIZE).pixels));
+    const modelInputs = await Promise.all(jpegs.map(async (b) => toModelInput(toGray8(await decodeUpload(classifyUpload(b, 'image/jpeg', 'body'), nodeCodecWasm)), SIZE).pixels));
 
     const run = async (one: (i: number) => Promise<void>): Promise<number> => {
       let next = 0;

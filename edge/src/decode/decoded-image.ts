@@ -47,7 +47,19 @@ export type DecodeErrorCode =
    */
   | 'image_inflates_too_large'
   | 'no_pixel_data'
-  | 'unsupported_image_kind';
+  | 'unsupported_image_kind'
+  /** Encapsulated pixel data whose items are malformed (PS3.5 A.4): not a codec's problem. */
+  | 'encapsulation_corrupt'
+  /** A compressed frame cut short: no end-of-codestream marker, or a fragment past the file's end. */
+  | 'codestream_truncated'
+  /** A codec refused the frame's codestream. */
+  | 'codestream_corrupt'
+  /** A frame decoded to something other than the header says (size, samples, bit depth). */
+  | 'codestream_mismatch'
+  /** Fewer frames in the pixel data than NumberOfFrames says, or a frame asked for that is not there. */
+  | 'frame_missing'
+  /** More frames in the pixel data than NumberOfFrames says. */
+  | 'frame_count_mismatch';
 
 /**
  * Thrown by decoders: a ProblemError whose `status` is what the edge answers with (415 for

@@ -63,6 +63,8 @@ export function decodeJpeg(bytes: Uint8Array, opts: JpegDecodeOptions = {}): Dec
   }
   const scale = jpegDecodeScale(width, height, opts.maxDecodedPixels ?? JPEG_MAX_DECODED_PIXELS);
   const luma = decodeJpegLuma(bytes, { scale, maxPixels });
+  // The frame header said 8 bits above; a second SOF saying otherwise is refused by the decoder.
+  if (!(luma.data instanceof Uint8Array)) throw new DecodeError(415, 'unsupported_image_kind', 'JPEG with 12-bit samples is not supported; send 8-bit JPEG or PNG');
   const orientation = readExifOrientation(bytes);
   const upright = applyOrientation({ width: luma.width, height: luma.height, data: luma.data }, orientation);
   const image: DecodedImage = { kind: 'gray', width: upright.width, height: upright.height, data: upright.data, bitDepth: 8 };

@@ -7,6 +7,7 @@
  * probability map into what the caller gets.
  */
 import { sameModel, type ModelId } from '../../../shared/model-id.js';
+import { workerdCodecWasm } from '../decode/dicom/codecs/codec-wasm.workerd.js';
 import { DecodeError } from '../decode/decoded-image.js';
 import { cacheObjectKey, type CachedInference, type MaskCache } from '../cache/mask-cache.js';
 import { sha256Hex } from '../cache/sha256-hex.js';
@@ -78,7 +79,7 @@ export async function inferSlices(uploads: UploadedSlice[], ctx: InferSlicesCont
     }
     let input: ModelSlice;
     try {
-      const decoded = await decodeUpload(upload);
+      const decoded = await decodeUpload(upload, workerdCodecWasm);
       input = toModelInput(toGray8(decoded, ctx.window), ctx.inputSize);
       // A phone photo decoded at reduced scale still answers at the size the caller sent.
       if (decoded.kind === 'gray' && decoded.sourceWidth !== undefined && decoded.sourceHeight !== undefined) {

@@ -3,6 +3,7 @@
  * lower cap than the 8-bit formats because its pixels become Float32 Hounsfield units (4 bytes
  * each: 16 M pixels are already 64 MB of the isolate's 128 MB).
  */
+import type { CodecWasm } from '../decode/dicom/codecs/codec-wasm.js';
 import { decodeDicom } from '../decode/dicom/index.js';
 import type { DecodedImage } from '../decode/decoded-image.js';
 import { decodeJpeg } from '../decode/jpeg.js';
@@ -11,14 +12,17 @@ import type { UploadedSlice } from './read-slices.js';
 
 export const DICOM_MAX_PIXELS = 16_000_000;
 
-/** Decodes one classified upload; every failure is a DecodeError (413/415/422). */
-export async function decodeUpload(slice: UploadedSlice): Promise<DecodedImage> {
+/**
+ * Decodes one classified upload; every failure is a DecodeError (413/415/422). `wasm` is how this
+ * runtime gets the DICOM codecs' modules (the edge: codec-wasm.workerd.ts; Node: codec-wasm.node.ts).
+ */
+export async function decodeUpload(slice: UploadedSlice, wasm: CodecWasm): Promise<DecodedImage> {
   switch (slice.format) {
     case 'png':
       return decodePng(slice.bytes);
     case 'jpeg':
       return decodeJpeg(slice.bytes);
     case 'dicom':
-      return decodeDicom(slice.bytes, { maxPixels: DICOM_MAX_PIXELS });
+      return decodeDicom(slice.bytes, { maxPixels: DICOM_MAX_PIXELS, wasm });
   }
 }

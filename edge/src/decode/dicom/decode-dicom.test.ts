@@ -1,6 +1,7 @@
 /**
  * decodeDicom against every file of ../shared/data/dicom (pydicom's test files, see that folder's
- * README) with the outcome decided for it, against reference pixel values from pydicom, and
+ * README) with the outcome decided for it, against reference pixel values from pydicom (and the
+ * compressed copies of MR_small.dcm against it, every pixel), and
  * against damaged copies of each: truncations and flipped bytes must give an image or a 4xx
  * DecodeError, nothing else. Files built by hand are in decode-dicom-{samples,limits,structure}.
  */
@@ -29,19 +30,13 @@ const FILES: Record<string, Outcome> = {
   'SC_rgb_small_odd.dcm': { kind: 'gray', width: 3, height: 3 },
   // 80x60 RGB ultrasound, explicit VR big endian, planar configuration 1, OB (so no byte swapping).
   'ExplVR_BigEnd.dcm': { kind: 'gray', width: 80, height: 60 },
-  'MR_small_RLE.dcm': { status: 415, code: 'unsupported_transfer_syntax', message: /RLE Lossless \(1\.2\.840\.10008\.1\.2\.5\)/ },
-  'MR_small_jpeg_ls_lossless.dcm': {
-    status: 415,
-    code: 'unsupported_transfer_syntax',
-    message: /JPEG-LS Lossless Image Compression \(1\.2\.840\.10008\.1\.2\.4\.80\)/,
-  },
-  'MR_small_jp2klossless.dcm': {
-    status: 415,
-    code: 'unsupported_transfer_syntax',
-    message: /JPEG 2000 Image Compression \(Lossless Only\) \(1\.2\.840\.10008\.1\.2\.4\.90\)/,
-  },
-  'JPEG-lossy.dcm': { status: 415, code: 'unsupported_transfer_syntax', message: /JPEG Extended \(Process 2 & 4\) \(1\.2\.840\.10008\.1\.2\.4\.51\)/ },
-  'JPEG2000.dcm': { status: 415, code: 'unsupported_transfer_syntax', message: /JPEG 2000 Image Compression \(1\.2\.840\.10008\.1\.2\.4\.91\)/ },
+  // Compressed: the same 64x64 MR image as MR_small.dcm (pixel-identical, below) in RLE, JPEG-LS
+  // and JPEG 2000 lossless; and two 256x1024 NM images, 12-bit JPEG Extended and lossy JPEG 2000.
+  'MR_small_RLE.dcm': { kind: 'hounsfield', width: 64, height: 64 },
+  'MR_small_jpeg_ls_lossless.dcm': { kind: 'hounsfield', width: 64, height: 64 },
+  'MR_small_jp2klossless.dcm': { kind: 'hounsfield', width: 64, height: 64 },
+  'JPEG-lossy.dcm': { kind: 'hounsfield', width: 256, height: 1024 },
+  'JPEG2000.dcm': { kind: 'hounsfield', width: 256, height: 1024 },
   // DICOM SEG (1-bit masks): the API segments CT slices, it does not take masks as input.
   'liver_1frame.dcm': { status: 422, code: 'unsupported_image_kind', message: /Segmentation Storage 1\.2\.840\.10008\.5\.1\.4\.1\.1\.66\.4/ },
   'liver_expb_1frame.dcm': { status: 422, code: 'unsupported_image_kind', message: /Modality SEG/ },
@@ -151,6 +146,15 @@ describe('decodeDicom on pydicom test files', () => {
     for (const name of ['MR_small_implicit.dcm', 'MR_small_bigendian.dcm', 'MR_small_expb.dcm', 'MR_small_padded.dcm']) {
       const image = await decoded(read(name));
       expect(image, name).toEqual(reference);
+    }
+  });
+
+  it('MR_small in RLE, JPEG-LS lossless and JPEG 2000 lossless decodes to the uncompressed file, every pixel', async () => {
+    const reference = await decoded(read('MR_small.dcm'));
+    for (const name of ['MR_small_RLE.dcm', 'MR_small_jpeg_ls_lossless.dcm', 'MR_small_jp2klossless.dcm']) {
+      const image = await decoded(read(name));
+      expect(image.kind, name).toBe('hounsfield');
+      expect(image.data, name).toEqual(reference.data);
     }
   });
 

@@ -1,13 +1,16 @@
 /**
  * Decodes a DICOM Part 10 upload (PS3.10) into the one gray image the segmentation model takes:
- * native transfer syntaxes (implicit/explicit VR, little/big endian, deflated), the first frame,
- * monochrome in real-world units, colour as luminance. Runtime-neutral (Web APIs only), so it
- * runs in workerd and Node alike. Async by contract (callers await it); inflating a deflated
- * dataset is synchronous and bounded (bounded-inflate).
+ * native transfer syntaxes (implicit/explicit VR, little/big endian, deflated) and compressed ones
+ * with a codec (codecs/frame-codecs.ts: RLE, JPEG baseline/extended/lossless, JPEG-LS, JPEG 2000,
+ * HTJ2K), one frame (the first unless told), monochrome in real-world units, colour as luminance.
+ * Runtime-neutral (Web APIs only), so it runs in workerd and Node alike; the wasm codecs' modules
+ * come from the caller (codecs/codec-wasm.ts), since each runtime gets them its own way.
  */
 import { DEFAULT_MAX_PIXELS, DecodeError, type DecodedImage } from '../decoded-image.js';
 import { Attributes, Tag, WANTED_TAGS, describeTag } from './attributes.js';
 import { ByteReader } from './byte-reader.js';
+import type { CodecWasm } from './codecs/codec-wasm.js';
+import { decodeCompressedFrame } from './decode-compressed-frame.js';
 import { decodePixels, frameByteLength } from './decode-pixels.js';
 import { UNDEFINED_LENGTH } from './element-header.js';
 import { readFileMeta } from './file-meta.js';
@@ -18,22 +21,32 @@ import { parseDataset } from './parse-dataset.js';
 export interface DecodeDicomOptions {
   /** Refuse (413) images whose Rows x Columns x NumberOfFrames exceeds this; default DEFAULT_MAX_PIXELS. */
   maxPixels?: number;
+  /** Which frame of a multi-frame image, from 0; default 0. One past the last is 422 frame_missing. */
+  frame?: number;
+  /** The wasm codecs' modules (JPEG-LS, JPEG 2000, HTJ2K); without them those syntaxes cannot be decoded. */
+  wasm?: CodecWasm;
 }
 
+/** A decoded frame and how many the file holds. */
+export type DecodedDicom = DecodedImage & { frames: number };
+
 /**
- * Decodes the first frame of a DICOM file. Every problem with the file is a DecodeError: 415 for
- * non-DICOM input and compressed transfer syntaxes, 413 past `maxPixels` (checked from the header,
- * before any pixel is touched), 422 for damaged files and images that are not a slice (no pixel
- * data, segmentations, unsupported sample layouts).
+ * Decodes one frame of a DICOM file. Every problem with the file is a DecodeError: 415 for
+ * non-DICOM input and compressed transfer syntaxes without a codec, 413 past `maxPixels`
+ * (checked from the header, before any pixel is touched), 422 for damaged files, damaged
+ * codestreams and images that are not a slice (no pixel data, segmentations, unsupported sample
+ * layouts).
  * @example
- * const image = await decodeDicom(new Uint8Array(await request.arrayBuffer()));
+ * const image = await decodeDicom(new Uint8Array(await request.arrayBuffer()), { wasm: workerdCodecWasm });
  * if (image.kind === 'hounsfield') window(image.data, image.fileWindow ?? { center: -600, width: 1500 });
  */
-export async function decodeDicom(bytes: Uint8Array, opts: DecodeDicomOptions = {}): Promise<DecodedImage> {
+export async function decodeDicom(bytes: Uint8Array, opts: DecodeDicomOptions = {}): Promise<DecodedDicom> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const frame = opts.frame ?? 0;
   if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
+  if (!Number.isSafeInteger(frame) || frame < 0) throw new RangeError(`frame must be a non-negative integer, got ${frame}`);
   try {
-    return await decode(bytes, maxPixels);
+    return await decode(bytes, maxPixels, frame, opts.wasm);
   } catch (err) {
     if (err instanceof DecodeError) throw err;
     // A path the checks above missed: still the file's fault as far as the caller can tell.
@@ -43,10 +56,10 @@ export async function decodeDicom(bytes: Uint8Array, opts: DecodeDicomOptions = 
   }
 }
 
-async function decode(bytes: Uint8Array, maxPixels: number): Promise<DecodedImage> {
+async function decode(bytes: Uint8Array, maxPixels: number, frame: number, wasm: CodecWasm | undefined): Promise<DecodedDicom> {
   if (bytes.length === 0) throw new DecodeError(415, 'unsupported_media_type', 'the upload is empty, not a DICOM file');
   const file = new ByteReader(bytes, true);
-  const { reader, start, encoding } = openDataset(file, readFileMeta(file), maxPixels);
+  const { reader, start, encoding, codec } = openDataset(file, readFileMeta(file), maxPixels);
   const dataset = parseDataset(reader, start, encoding, WANTED_TAGS);
 
   const pixelData = dataset.pixelData;
@@ -57,6 +70,23 @@ async function decode(bytes: Uint8Array, maxPixels: number): Promise<DecodedImag
     }
     throw new DecodeError(422, 'no_pixel_data', `the dataset has no ${describeTag(Tag.PixelData)}: it is not an image (e.g. an RT plan or a report)`);
   }
+
+  const header = readImageHeader(new Attributes(reader, dataset.elements), maxPixels, codec !== undefined);
+  if (frame >= header.frames) {
+    throw new DecodeError(422, 'frame_missing', `frame ${frame + 1} was asked for, but the image has ${header.frames} frame(s)`);
+  }
+  if (codec) {
+    if (pixelData.length !== UNDEFINED_LENGTH) {
+      throw new DecodeError(
+        422,
+        'encapsulation_corrupt',
+        `the transfer syntax is compressed (${codec.family}), but ${describeTag(Tag.PixelData)} has a defined length instead of fragments`,
+      );
+    }
+    const image = await decodeCompressedFrame(reader, pixelData.valueOffset, header, frame, codec, wasm);
+    return { ...image, frames: header.frames };
+  }
+
   if (pixelData.length === UNDEFINED_LENGTH) {
     throw new DecodeError(
       422,
@@ -64,20 +94,21 @@ async function decode(bytes: Uint8Array, maxPixels: number): Promise<DecodedImag
       `${describeTag(Tag.PixelData)} has an undefined length (compressed fragments), but the transfer syntax is uncompressed`,
     );
   }
-
-  const header = readImageHeader(new Attributes(reader, dataset.elements), maxPixels);
-  const needed = frameByteLength(header);
+  const frameBytes = frameByteLength(header);
+  const needed = frameBytes * (frame + 1);
   if (pixelData.length < needed) {
     throw new DecodeError(
       422,
-      'image_truncated',
-      `${describeTag(Tag.PixelData)} holds ${pixelData.length} bytes; one ${header.columns}x${header.rows} frame of ` +
-        `${header.samplesPerPixel} x ${header.bitsAllocated}-bit samples needs ${needed}`,
+      frame === 0 ? 'image_truncated' : 'frame_missing',
+      `${describeTag(Tag.PixelData)} holds ${pixelData.length} bytes; ` +
+        (frame === 0 ? `one ${header.columns}x${header.rows} frame of ` : `${frame + 1} ${header.columns}x${header.rows} frames of `) +
+        `${header.samplesPerPixel} x ${header.bitsAllocated}-bit samples need${frame === 0 ? 's' : ''} ${needed}`,
     );
   }
-  const pixels = reader.slice(pixelData.valueOffset, pixelData.length, describeTag(Tag.PixelData));
-  return decodePixels(pixels, header, {
+  const pixels = reader.slice(pixelData.valueOffset + frameBytes * frame, frameBytes, describeTag(Tag.PixelData));
+  const image = decodePixels(pixels, header, {
     littleEndian: encoding.littleEndian,
     swapBytePairs: !encoding.littleEndian && pixelData.vr === 'OW' && header.bitsAllocated === 8,
   });
+  return { ...image, frames: header.frames };
 }

@@ -1,5 +1,5 @@
 /**
- * Native (uncompressed) pixel data of the first frame to a DecodedImage: monochrome through the
+ * One frame of native (uncompressed) pixel data to a DecodedImage: monochrome through the
  * Modality LUT into real-world values (Hounsfield units for CT), colour to one luminance channel.
  */
 import type { DecodedImage } from '../decoded-image.js';
@@ -21,7 +21,7 @@ export function frameByteLength(header: ImageHeader): number {
 }
 
 /**
- * Decodes the first frame. `pixels` is the whole Pixel Data value; the caller has checked that it
+ * Decodes one frame. `pixels` starts at the frame; the caller has checked that it
  * holds at least `frameByteLength(header)` bytes.
  */
 export function decodePixels(pixels: Uint8Array, header: ImageHeader, order: PixelByteOrder): DecodedImage {

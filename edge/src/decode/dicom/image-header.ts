@@ -10,10 +10,15 @@ import { Tag, describeTag, type Attributes } from './attributes.js';
 export const SEGMENTATION_STORAGE = '1.2.840.10008.5.1.4.1.1.66.4';
 /** The photometric interpretations decoded here and their samples per pixel (PS3.3 C.7.6.3.1.2). */
 const SAMPLES_PER_PHOTOMETRIC = new Map<string, number>([['MONOCHROME1', 1], ['MONOCHROME2', 1], ['RGB', 3], ['YBR_FULL', 3]]);
+/**
+ * Colour models only compressed frames use (PS3.5 8.2): the codec undoes them (JPEG's YCbCr,
+ * JPEG 2000's ICT/RCT), so they are read only when the pixel data is compressed.
+ */
+const COMPRESSED_ONLY_PHOTOMETRIC = new Map<string, number>([['YBR_FULL_422', 3], ['YBR_ICT', 3], ['YBR_RCT', 3]]);
 /** Rows and Columns are US (PS3.5 table 6.2-1). */
 const MAX_DIMENSION = 65535;
 
-export type Photometric = 'MONOCHROME1' | 'MONOCHROME2' | 'RGB' | 'YBR_FULL';
+export type Photometric = 'MONOCHROME1' | 'MONOCHROME2' | 'RGB' | 'YBR_FULL' | 'YBR_FULL_422' | 'YBR_ICT' | 'YBR_RCT';
 
 export interface ImageHeader {
   rows: number;
@@ -38,10 +43,10 @@ export interface ImageHeader {
  * Checks, in order: not a segmentation, dimensions (422 when missing, 413 past `maxPixels`),
  * then the sample layout. Throws DecodeError naming the attribute that is wrong.
  */
-export function readImageHeader(attributes: Attributes, maxPixels: number): ImageHeader {
+export function readImageHeader(attributes: Attributes, maxPixels: number, compressed = false): ImageHeader {
   rejectSegmentation(attributes);
   const { rows, columns, frames } = readDimensions(attributes, maxPixels);
-  const layout = readSampleLayout(attributes);
+  const layout = readSampleLayout(attributes, compressed);
   const monochrome = layout.photometric === 'MONOCHROME1' || layout.photometric === 'MONOCHROME2';
   return {
     rows,
@@ -98,16 +103,17 @@ type SampleLayout = Pick<
   'photometric' | 'samplesPerPixel' | 'planarConfiguration' | 'bitsAllocated' | 'bitsStored' | 'highBit' | 'signed'
 >;
 
-function readSampleLayout(attributes: Attributes): SampleLayout {
+function readSampleLayout(attributes: Attributes, compressed: boolean): SampleLayout {
   const samples = attributes.uint16(Tag.SamplesPerPixel) ?? 1;
   const photometric = attributes.text(Tag.PhotometricInterpretation) ?? (samples === 1 ? 'MONOCHROME2' : undefined);
   if (photometric === undefined) throw corrupt(`${describeTag(Tag.PhotometricInterpretation)} is absent for ${samples} samples per pixel`);
-  const wantSamples = SAMPLES_PER_PHOTOMETRIC.get(photometric);
+  const wantSamples = SAMPLES_PER_PHOTOMETRIC.get(photometric) ?? (compressed ? COMPRESSED_ONLY_PHOTOMETRIC.get(photometric) : undefined);
   if (wantSamples === undefined) {
     throw new DecodeError(
       422,
       'unsupported_image_kind',
-      `${describeTag(Tag.PhotometricInterpretation)} ${photometric} is not decoded here (MONOCHROME1, MONOCHROME2, RGB and YBR_FULL are)`,
+      `${describeTag(Tag.PhotometricInterpretation)} ${photometric} is not decoded here (MONOCHROME1, MONOCHROME2, RGB and YBR_FULL are` +
+        `${compressed ? ', and YBR_FULL_422, YBR_ICT and YBR_RCT in compressed frames' : ''})`,
     );
   }
   if (samples !== wantSamples) throw corrupt(`${describeTag(Tag.SamplesPerPixel)} is ${samples}, ${photometric} has ${wantSamples}`);

@@ -1,12 +1,15 @@
 /**
- * From the file meta to the dataset's bytes and encoding: looks the transfer syntax up (415 for
- * compressed and unknown ones), inflates a deflated dataset, and sniffs the encoding of files
- * whose meta names none. Also where a file that is not DICOM at all is told apart (415).
+ * From the file meta to the dataset's bytes and encoding: looks the transfer syntax up (its codec
+ * for compressed ones; 415 for unknown ones and compressed ones without a codec), inflates a
+ * deflated dataset, and sniffs the encoding of files whose meta names none. Also where a file
+ * that is not DICOM at all is told apart (415).
  */
 import { DecodeError } from '../decoded-image.js';
 import { ByteReader } from './byte-reader.js';
 import type { FileMeta } from './file-meta.js';
 import { sniffDatasetStart } from './file-meta.js';
+import { codecFor } from './codecs/frame-codecs.js';
+import type { FrameCodec } from './codecs/frame-codec.js';
 import { inflateRaw } from './inflate.js';
 import { EXPLICIT_VR_LITTLE_ENDIAN, lookupTransferSyntax, type DatasetEncoding } from './transfer-syntax.js';
 
@@ -16,6 +19,8 @@ export interface OpenDataset {
   /** Where its first element starts in `reader`. */
   start: number;
   encoding: DatasetEncoding;
+  /** For a compressed transfer syntax: the codec of its frames (the dataset is explicit VR little endian). */
+  codec?: FrameCodec;
 }
 
 /**
@@ -44,11 +49,13 @@ export function openDataset(file: ByteReader, meta: FileMeta, maxPixels: number)
     throw new DecodeError(415, 'unsupported_transfer_syntax', `unknown transfer syntax UID ${JSON.stringify(uid.slice(0, 64))}`);
   }
   if (!syntax.native) {
+    const codec = codecFor(syntax.uid);
+    if (codec) return { reader: file, start, encoding: { explicitVR: true, littleEndian: true }, codec };
     throw new DecodeError(
       415,
       'unsupported_transfer_syntax',
-      `transfer syntax ${syntax.name} (${syntax.uid}) carries compressed pixel data, which is not decoded here; ` +
-        `send uncompressed DICOM, e.g. Explicit VR Little Endian (${EXPLICIT_VR_LITTLE_ENDIAN})`,
+      `transfer syntax ${syntax.name} (${syntax.uid}) carries compressed pixel data in a form not decoded here; ` +
+        `send uncompressed DICOM, e.g. Explicit VR Little Endian (${EXPLICIT_VR_LITTLE_ENDIAN}), or RLE, JPEG, JPEG-LS, JPEG 2000 or HTJ2K`,
     );
   }
   const encoding = { explicitVR: syntax.explicitVR, littleEndian: syntax.littleEndian };

@@ -1,6 +1,6 @@
 /**
- * Transfer syntaxes (PS3.5 section 10, UIDs and names from PS3.6 table A-1): the native ones we
- * decode, and the compressed ones we name in the 415 so a caller knows what to convert from.
+ * Transfer syntaxes (PS3.5 section 10, UIDs and names from PS3.6 table A-1): the native ones, and
+ * the compressed ones by name, so a 415 for one without a codec says what to convert from.
  */
 
 /** How a dataset's elements are written: PS3.5 sections 7.1 (VR) and 7.3 (byte order). */
@@ -11,7 +11,7 @@ export interface DatasetEncoding {
 
 export type TransferSyntax =
   | ({ uid: string; name: string; native: true; deflated: boolean } & DatasetEncoding)
-  /** Pixel data in compressed fragments (PS3.5 A.4): we do not carry codecs at the edge. */
+  /** Pixel data in compressed fragments (PS3.5 A.4); codecs/frame-codecs.ts says which are decoded. */
   | { uid: string; name: string; native: false };
 
 export const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';

@@ -77,7 +77,9 @@ describe('decodeJpegLuma on hostile headers', () => {
 
   it('refuses 12-bit samples, lossless, arithmetic coding, RGB, CMYK and 2-component files with 415', () => {
     const cases: [string, Uint8Array][] = [
-      ['12-bit', flatGray({ frame: sof(0xc1, 16, 16, [[1, 1, 1, 0]], 12) })],
+      // 12 bits only in extended sequential frames (SOF1, DICOM's JPEG Extended): not baseline, not progressive.
+      ['12-bit baseline', flatGray({ frame: sof(0xc0, 16, 16, [[1, 1, 1, 0]], 12) })],
+      ['12-bit progressive', flatGray({ frame: sof(0xc2, 16, 16, [[1, 1, 1, 0]], 12) })],
       ['lossless SOF3', flatGray({ frame: sof(0xc3, 16, 16, [[1, 1, 1, 0]]) })],
       ['arithmetic SOF9', flatGray({ frame: sof(0xc9, 16, 16, [[1, 1, 1, 0]]) })],
       ['DAC', flatGray({ tables: [dqt(0), segment(0xcc, [0x00, 0x10])] })],

@@ -62,7 +62,7 @@ export function reducedByDefinition(full: GrayPlane, k: number): ReducedOracle {
 }
 
 /** Largest and mean absolute difference over the samples the mask covers, and how many. */
-export function compareMasked(ours: Uint8Array, oracle: ReducedOracle): { max: number; mean: number; count: number } {
+export function compareMasked(ours: Uint8Array | Uint16Array, oracle: ReducedOracle): { max: number; mean: number; count: number } {
   let max = 0;
   let sum = 0;
   let count = 0;

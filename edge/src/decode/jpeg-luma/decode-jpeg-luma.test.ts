@@ -26,7 +26,7 @@ function jpegJsLuma(bytes: Uint8Array): GrayPlane {
   return { width: d.width, height: d.height, data };
 }
 
-function diff(a: Uint8Array, b: Uint8Array): { max: number; mean: number } {
+function diff(a: Uint8Array | Uint16Array, b: Uint8Array): { max: number; mean: number } {
   expect(a.length).toBe(b.length);
   let max = 0;
   let sum = 0;

@@ -13,7 +13,7 @@ import { EntropyReader } from './entropy-reader.js';
 import type { HuffmanTable } from './huffman-table.js';
 import { adobeTransform, parseFrame, parseHuffmanTables, parseQuantTables, parseRestartInterval, parseScan, type Frame } from './parse-segments.js';
 import { decodeProgressiveScan, type LumaCoefficients } from './progressive-scan.js';
-import { idctBlock, type PlaneTarget } from './scaled-idct.js';
+import { idctBlock, planeTarget, type PlaneTarget } from './scaled-idct.js';
 import { keptQuant } from './scan-layout.js';
 import { keptIndex, type ScaleDenominator } from './zigzag.js';
 
@@ -26,10 +26,12 @@ export interface JpegLumaOptions {
 
 /** The decoded luma plane. */
 export interface JpegLuma {
-  /** ceil(frameWidth / scale) x ceil(frameHeight / scale) 8-bit samples, row by row, as stored (EXIF orientation not applied). */
+  /** ceil(frameWidth / scale) x ceil(frameHeight / scale) samples, row by row, as stored (EXIF orientation not applied). */
   width: number;
   height: number;
-  data: Uint8Array;
+  /** 8-bit samples, or 12-bit ones in a Uint16Array when `precision` is 12. */
+  data: Uint8Array | Uint16Array;
+  precision: 8 | 12;
   scale: ScaleDenominator;
   frameWidth: number;
   frameHeight: number;
@@ -58,8 +60,8 @@ function lumaComponent(frame: Frame, adobe: number | undefined): number {
 }
 
 /** Nearest-neighbour stretch of a plane that is smaller than the frame (luma sampled below hMax/vMax). */
-function stretch(src: PlaneTarget, width: number, height: number): Uint8Array {
-  const out = new Uint8Array(width * height);
+function stretch(src: PlaneTarget, width: number, height: number): Uint8Array | Uint16Array {
+  const out = src.precision === 8 ? new Uint8Array(width * height) : new Uint16Array(width * height);
   for (let y = 0; y < height; y++) {
     const sy = Math.min(src.planeHigh - 1, Math.floor((y * src.planeHigh) / height));
     for (let x = 0; x < width; x++) out[y * width + x] = src.plane[sy * src.planeWide + Math.min(src.planeWide - 1, Math.floor((x * src.planeWide) / width))]!;
@@ -68,7 +70,7 @@ function stretch(src: PlaneTarget, width: number, height: number): Uint8Array {
 }
 
 /**
- * Decodes the Y component of a JPEG to 8-bit samples at 1/scale per side. Throws only
+ * Decodes the Y component of a JPEG to 8-bit samples (12-bit for extended 12-bit frames) at 1/scale per side. Throws only
  * DecodeError: 413 image_too_large (over maxPixels), 415 unsupported_image_kind (12-bit,
  * lossless, arithmetic-coded, RGB or CMYK), 422 image_dimensions_invalid / image_truncated /
  * image_corrupt.
@@ -110,7 +112,7 @@ export function decodeJpegLuma(bytes: Uint8Array, opts: JpegLumaOptions = {}): J
     const compHigh = Math.ceil((f.height * c.v) / f.vMax);
     const planeWide = Math.ceil((compWide * k) / 8);
     const planeHigh = Math.ceil((compHigh * k) / 8);
-    target = { plane: new Uint8Array(planeWide * planeHigh), planeWide, planeHigh };
+    target = planeTarget(planeWide, planeHigh, f.precision === 12 ? 12 : 8);
     if (f.progressive) {
       const stride = f.mcusWide * c.h;
       const blocks = stride * f.mcusHigh * c.v;
@@ -152,7 +154,7 @@ export function decodeJpegLuma(bytes: Uint8Array, opts: JpegLumaOptions = {}): J
     else if (marker === 0xee) adobe = adobeTransform(bytes, start, length) ?? adobe;
     else if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) {
       if (frame) throw corrupt('JPEG has a second frame header (SOF); only single-frame files are supported');
-      startFrame(parseFrame(bytes, start, length, marker === 0xc2));
+      startFrame(parseFrame(bytes, start, length, marker === 0xc2, marker === 0xc1));
     } else if (marker === 0xda) onScan(start, length);
     else if (marker >= 0xc3 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       throw new DecodeError(
@@ -173,7 +175,7 @@ export function decodeJpegLuma(bytes: Uint8Array, opts: JpegLumaOptions = {}): J
   const width = Math.ceil(f.width / scale);
   const height = Math.ceil(f.height / scale);
   const data = target.planeWide === width && target.planeHigh === height ? target.plane : stretch(target, width, height);
-  return { width, height, data, scale, frameWidth: f.width, frameHeight: f.height, progressive: f.progressive };
+  return { width, height, data, precision: target.precision, scale, frameWidth: f.width, frameHeight: f.height, progressive: f.progressive };
 }
 
 /** Dequantises the kept coefficients of every luma block and runs the scaled IDCT into the plane. */

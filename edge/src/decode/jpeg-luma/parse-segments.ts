@@ -111,19 +111,21 @@ export function parseHuffmanTables(
 }
 
 /**
- * SOF0/1/2: the frame header. Throws DecodeError 415 for sample precision other than 8 bits and
+ * SOF0/1/2: the frame header (`extended` for SOF1). Throws DecodeError 415 for sample precision
+ * other than 8 bits (or 12 in an extended frame) and
  * 422 image_corrupt / image_dimensions_invalid for fields out of range.
  *
  * @example
  * const frame = parseFrame(bytes, seg.start, seg.length, seg.marker === 0xc2);
  */
-export function parseFrame(b: Uint8Array, start: number, length: number, progressive: boolean): Frame {
+export function parseFrame(b: Uint8Array, start: number, length: number, progressive: boolean, extended = false): Frame {
   if (length < 6) throw corrupt(`JPEG frame header is ${length} bytes, too short for its fields`);
   const precision = b[start]!;
   const height = u16(b, start + 1);
   const width = u16(b, start + 3);
   const count = b[start + 5]!;
-  if (precision !== 8) {
+  // 12-bit samples only in sequential extended frames (SOF1), what DICOM's JPEG Extended carries.
+  if (precision !== 8 && !(precision === 12 && extended)) {
     throw new DecodeError(415, 'unsupported_image_kind', `JPEG with ${precision}-bit samples is not supported; send 8-bit JPEG or PNG`);
   }
   if (width === 0 || height === 0) {

@@ -34,7 +34,7 @@ function roundsTo(got: number, exact: number): boolean {
 
 function run(coef: Float32Array, k: number, planeWide = k, planeHigh = k, x0 = 0, y0 = 0): Uint8Array {
   const plane = new Uint8Array(planeWide * planeHigh).fill(7);
-  idctBlock(coef, k, { plane, planeWide, planeHigh }, x0, y0, new Float64Array(128));
+  idctBlock(coef, k, { plane, planeWide, planeHigh, precision: 8 }, x0, y0, new Float64Array(128));
   return plane;
 }
 

@@ -68,20 +68,21 @@ function idct4(f0: number, f1: number, f2: number, f3: number, dst: Float64Array
   dst[d + 3 * dstep] = e0 - o0;
 }
 
-/** Level shift back to unsigned samples (T.81 A.3.1) plus 0.5 so truncation rounds. */
-const SHIFT = 128.5;
-
-/** A clamped, rounded sample from an IDCT output value (before the level shift). */
-const sample = (v: number): number => {
-  const s = v + SHIFT;
-  return s <= 0 ? 0 : s >= 255 ? 255 : s | 0;
-};
 
 /** Where one block's k x k samples go: a plane of planeWide x planeHigh, clipped at its edges. */
 export interface PlaneTarget {
-  plane: Uint8Array;
+  /** 8-bit samples, or 12-bit ones (extended JPEG, DICOM's JPEG Extended syntax) in 16 bits. */
+  plane: Uint8Array | Uint16Array;
   planeWide: number;
   planeHigh: number;
+  /** 8 or 12: sets the level shift (2^(P-1), T.81 A.3.1) and the clamp (2^P - 1). */
+  precision: 8 | 12;
+}
+
+/** A plane for samples of `precision` bits. */
+export function planeTarget(planeWide: number, planeHigh: number, precision: 8 | 12): PlaneTarget {
+  const plane = precision === 8 ? new Uint8Array(planeWide * planeHigh) : new Uint16Array(planeWide * planeHigh);
+  return { plane, planeWide, planeHigh, precision };
 }
 
 /**
@@ -94,6 +95,13 @@ export interface PlaneTarget {
  */
 export function idctBlock(coef: Float32Array, k: number, target: PlaneTarget, x0: number, y0: number, work: Float64Array): void {
   const { plane, planeWide, planeHigh } = target;
+  // Level shift back to unsigned samples (T.81 A.3.1) plus 0.5 so truncation rounds; then clamp.
+  const shift = target.precision === 8 ? 128.5 : 2048.5;
+  const max = target.precision === 8 ? 255 : 4095;
+  const sample = (v: number): number => {
+    const s = v + shift;
+    return s <= 0 ? 0 : s >= max ? max : s | 0;
+  };
   const rows = Math.min(k, planeHigh - y0);
   const cols = Math.min(k, planeWide - x0);
   if (rows <= 0 || cols <= 0) return;

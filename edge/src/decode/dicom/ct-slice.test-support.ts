@@ -1,0 +1,142 @@
+/**
+ * Test support: a CT Image Storage file in Hounsfield units made from one of the 8-bit lung-window
+ * test JPEGs (covid-semiseg), so the DICOM path can be tested on a realistic 512x512 CT slice, as
+ * unsigned-with-intercept or signed storage, 12 or 16 bits stored, one frame or several. The gray
+ * is put back through the inverse of the lung window (centre -600, width 1500) that made it.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import jpeg from 'jpeg-js';
+import { ascii, concat, el, imageDataset, uint } from './dicom-builder.test-support.js';
+
+const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
+const EXPLICIT_LE = '1.2.840.10008.1.2.1';
+// Fixed test UIDs under 2.25 (UUID-derived root), so reruns give byte-identical files.
+const UID_ROOT = '2.25.329800735698586629295641978511506172918';
+const STUDY_UID = `${UID_ROOT}.1`;
+const SERIES_UID = `${UID_ROOT}.2`;
+const INSTANCE_UID = `${UID_ROOT}.3`;
+const IMPLEMENTATION_UID = `${UID_ROOT}.9`;
+
+export interface CtSliceOptions {
+  /** An 8-bit (lung-window) JPEG, e.g. ../shared/data/covid-semiseg/test/images/18.jpg. */
+  jpegPath: string;
+  outPath: string;
+  /** Rows = Columns. Default 512. */
+  size?: number;
+  /** 'unsigned-intercept': HU + 1024, PixelRepresentation 0, intercept -1024; 'signed': HU as is, PixelRepresentation 1. */
+  storage: 'unsigned-intercept' | 'signed';
+  /** Default 12 for unsigned-intercept, 16 for signed (the common scanner pairings). The HU range used fits both. */
+  bitsStored?: 12 | 16;
+  /** Frame f is the slice shifted right by f pixels, so frames differ. Default 1 (no NumberOfFrames). */
+  frames?: number;
+  window?: { center: number; width: number };
+}
+
+/** The JPEG's gray plane (jpeg-js, independent of the project's own JPEG decoder). */
+function grayOf(path: string): { width: number; height: number; gray: Uint8Array } {
+  const d = jpeg.decode(readFileSync(path), { useTArray: true, formatAsRGBA: false });
+  const channels = d.data.length / (d.width * d.height);
+  const gray = new Uint8Array(d.width * d.height);
+  for (let i = 0; i < gray.length; i++) gray[i] = d.data[i * channels]!;
+  return { width: d.width, height: d.height, gray };
+}
+
+/** Bilinear resample to size x size (pixel centres aligned), as float gray 0..255. */
+function resample(src: { width: number; height: number; gray: Uint8Array }, size: number): Float64Array {
+  const { width: w, height: h, gray } = src;
+  const out = new Float64Array(size * size);
+  const at = (x: number, y: number) => gray[y * w + x]!;
+  for (let y = 0; y < size; y++) {
+    const sy = Math.min(Math.max(((y + 0.5) * h) / size - 0.5, 0), h - 1);
+    const y0 = Math.floor(sy), y1 = Math.min(y0 + 1, h - 1), fy = sy - y0;
+    for (let x = 0; x < size; x++) {
+      const sx = Math.min(Math.max(((x + 0.5) * w) / size - 0.5, 0), w - 1);
+      const x0 = Math.floor(sx), x1 = Math.min(x0 + 1, w - 1), fx = sx - x0;
+      const top = at(x0, y0) * (1 - fx) + at(x1, y0) * fx;
+      const bottom = at(x0, y1) * (1 - fx) + at(x1, y1) * fx;
+      out[y * size + x] = top * (1 - fy) + bottom * fy;
+    }
+  }
+  return out;
+}
+
+/** Gray 0..255 -> HU through the inverse lung window (-1350..150), clipped to the CT range. */
+const toHu = (g: number): number => Math.min(Math.max(Math.round((g / 255) * 1500 - 1350), -1024), 3071);
+
+/** File meta with the SOP class/instance (dcmtk and GDCM warn or refuse without them). */
+function meta(): Uint8Array {
+  const group = concat(
+    el(0x00020001, 'OB', Uint8Array.of(0, 1)),
+    el(0x00020002, 'UI', CT_IMAGE_STORAGE),
+    el(0x00020003, 'UI', INSTANCE_UID),
+    el(0x00020010, 'UI', EXPLICIT_LE),
+    el(0x00020012, 'UI', IMPLEMENTATION_UID),
+  );
+  return concat(new Uint8Array(128), ascii('DICM'), el(0x00020000, 'UL', uint(group.length, 4)), group);
+}
+
+const tagOf = (element: Uint8Array): number => ((element[0]! | (element[1]! << 8)) * 0x10000 + (element[2]! | (element[3]! << 8)));
+
+/**
+ * Writes the CT file to outPath and resolves to outPath.
+ *
+ * @example await ctSliceDicom({ jpegPath: images + '18.jpg', outPath: tmp + '/ct.dcm', storage: 'signed', frames: 3 });
+ */
+export async function ctSliceDicom(opts: CtSliceOptions): Promise<string> {
+  const size = opts.size ?? 512;
+  const frames = opts.frames ?? 1;
+  const signed = opts.storage === 'signed';
+  const bitsStored = opts.bitsStored ?? (signed ? 16 : 12);
+  const hu = Array.from(resample(grayOf(opts.jpegPath), size), toHu);
+
+  const pixels = new Uint8Array(size * size * 2 * frames);
+  const view = new DataView(pixels.buffer);
+  for (let f = 0; f < frames; f++) {
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const v = hu[y * size + Math.max(x - f, 0)]!; // shifted right by f, left column repeated
+        const at = ((f * size + y) * size + x) * 2;
+        if (signed) view.setInt16(at, v, true);
+        else view.setUint16(at, v + 1024, true);
+      }
+    }
+  }
+
+  const image = imageDataset({
+    rows: size,
+    columns: size,
+    bitsAllocated: 16,
+    bitsStored,
+    signed,
+    intercept: signed ? '0' : '-1024',
+    slope: '1',
+    ...(frames > 1 ? { frames: String(frames) } : {}),
+    ...(opts.window ? { center: String(opts.window.center), width: String(opts.window.width) } : {}),
+    pixelVR: 'OW',
+    pixels,
+  });
+  const corner = (-0.35 * (size - 1)).toFixed(2); // DS is at most 16 characters
+  const patient = [
+    el(0x00080008, 'CS', 'ORIGINAL\\PRIMARY\\AXIAL'),
+    el(0x00080016, 'UI', CT_IMAGE_STORAGE),
+    el(0x00080018, 'UI', INSTANCE_UID),
+    el(0x00080060, 'CS', 'CT'),
+    el(0x00100010, 'PN', 'Test^CT'),
+    el(0x00100020, 'LO', 'CT-SLICE-TEST'),
+    el(0x00180050, 'DS', '1'),
+    el(0x0020000d, 'UI', STUDY_UID),
+    el(0x0020000e, 'UI', SERIES_UID),
+    el(0x00200013, 'IS', '1'),
+    el(0x00200032, 'DS', `${corner}\\${corner}\\0`), // centred on the isocentre
+    el(0x00200037, 'DS', '1\\0\\0\\0\\1\\0'),
+    el(0x00280030, 'DS', '0.7\\0.7'),
+  ];
+  // The builder writes the image group in order but has no slot for these; a dataset must be in
+  // ascending tag order, so merge and sort (stable: one element per tag here).
+  const dataset = [...patient, ...image].sort((a, b) => tagOf(a) - tagOf(b));
+  await mkdir(dirname(opts.outPath), { recursive: true });
+  await writeFile(opts.outPath, concat(meta(), ...dataset));
+  return opts.outPath;
+}
