@@ -98,14 +98,15 @@ export async function decodeWithEmbind(
   }
 }
 
-/** embind codecs throw C++ exceptions as pointers; CharLS exports a way to read their message. */
+/** embind codecs throw C++ exceptions as bare pointers, whose message these builds do not export. */
 function describe(err: unknown, codec: EmscriptenCodecModule): string {
-  if (typeof err === 'number' && codec.getExceptionMessage) {
+  if (typeof err === 'number') {
     try {
-      return codec.getExceptionMessage(err).filter(Boolean).join(': ');
+      if (codec.getExceptionMessage) return codec.getExceptionMessage(err).filter(Boolean).join(': ');
     } catch {
-      return `native exception ${err}`;
+      // fall through to the plain statement
     }
+    return 'the decoder rejected it';
   }
   if (err instanceof Error) return err.message;
   return String(err);

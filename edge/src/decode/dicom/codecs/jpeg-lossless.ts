@@ -10,8 +10,9 @@ export const jpegLossless: FrameCodec = {
     const decoder = new Decoder();
     let samples: Uint8Array | Uint16Array;
     try {
-      // Copied: the decoder wants an ArrayBuffer of its own to read from.
-      samples = decoder.decode(codestream.slice().buffer, 0, codestream.length, header.bitsAllocated / 8);
+      // Copied: the decoder reads an ArrayBuffer from its start (new Uint8Array copies, where a
+      // Node Buffer's slice() would be a view into a larger pool).
+      samples = decoder.decode(new Uint8Array(codestream).buffer, 0, codestream.length, header.bitsAllocated / 8);
     } catch (err) {
       throw new DecodeError(422, 'codestream_corrupt', `the JPEG Lossless codestream could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
     }
