@@ -2,11 +2,19 @@
  * Damaged and hostile uploads through the real edge: every one is a 4xx problem+json naming the
  * problem, and the edge keeps serving afterwards. Files are real ones, damaged here.
  */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Problem } from '../../shared/problem.js';
 import { startEdgeStack, type EdgeStack } from './edge-stack.js';
-import { dicom, jpegGray, pngOf, sliceJpeg, testSliceNames } from './fixtures.js';
+import { compressDicom } from '../../edge/src/decode/dicom/compressed-fixtures.test-support.js';
+import { joinEncapsulated, replaceAscii, splitEncapsulated } from '../../edge/src/decode/dicom/encapsulated-surgery.test-support.js';
+import { mulberry32 } from '../../shared/seeded-random.js';
+import { dataPath, dicom, jpegGray, pngOf, sliceJpeg, testSliceNames } from './fixtures.js';
 
 let stack: EdgeStack;
 let key: string;
@@ -71,6 +79,33 @@ describe('damaged uploads', () => {
     expect(p.detail).toMatch(/JPEG 2000 Part 2 Multi-component Image Compression \(1\.2\.840\.10008\.1\.2\.4\.93\)/);
   });
 
+  it('damaged compressed DICOM → 422 naming the problem, and the isolate decodes the next good file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bsnet-edge-damaged-'));
+    try {
+      const jls = new Uint8Array(readFileSync(await compressDicom(fileURLToPath(dataPath('dicom/CT_small.dcm')), 'jpeg-ls-lossless', dir)));
+      const cut = splitEncapsulated(jls);
+      cut.fragments[0] = cut.fragments[0]!.subarray(0, 2000);
+      await expectProblem(joinEncapsulated(cut), 'application/dicom', 422, 'codestream_truncated');
+      await expectProblem(jls.subarray(0, jls.length - 300), 'application/dicom', 422, 'codestream_truncated');
+      const next = mulberry32(5);
+      for (const name of ['JPEG2000.dcm', 'MR_small_jpeg_ls_lossless.dcm', 'JPEG-lossy.dcm']) {
+        for (let copy = 0; copy < 6; copy++) {
+          const parts = splitEncapsulated(dicom(name));
+          const f = parts.fragments[0]!;
+          for (let k = 0; k < 4; k++) f[Math.floor(next() * Math.min(f.length, copy % 2 ? f.length : 80))]! ^= 1 << Math.floor(next() * 8);
+          const res = await stack.fetch('/v1/segment', { method: 'POST', body: joinEncapsulated(parts), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/dicom' } });
+          expect(res.status, `${name} copy ${copy}`).toBeLessThan(500);
+          await res.arrayBuffer();
+        }
+      }
+      const good = await stack.fetch('/v1/segment', { method: 'POST', body: dicom('JPEG2000.dcm'), headers: { authorization: `Bearer ${key}`, 'content-type': 'application/dicom' } });
+      expect(good.status).toBe(200);
+      await good.arrayBuffer();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a body over the limit → 413 body_too_large', async () => {
     await expectProblem(new Uint8Array(3 * 1024 * 1024), 'image/png', 413, 'body_too_large');
   });
@@ -96,12 +131,3 @@ describe('damaged uploads', () => {
   });
 });
 
-/** The bytes with the first occurrence of `from` replaced by `to` (same length). */
-function replaceAscii(bytes: Uint8Array, from: string, to: string): Uint8Array {
-  const text = new TextDecoder('latin1').decode(bytes);
-  const at = text.indexOf(from);
-  if (at < 0 || from.length !== to.length) throw new Error(`cannot replace ${from}`);
-  const out = bytes.slice();
-  out.set(Uint8Array.from(to, (c) => c.charCodeAt(0)), at);
-  return out;
-}

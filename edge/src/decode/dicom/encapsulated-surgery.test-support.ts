@@ -13,7 +13,9 @@ export interface EncapsulatedParts {
   fragments: Uint8Array[];
 }
 
-const PIXEL_DATA_UNDEFINED = [0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x42, 0, 0, 0xff, 0xff, 0xff, 0xff]; // (7FE0,0010) OB, undefined length
+/** (7FE0,0010) OB (or OW, as some writers have it), undefined length; index 5 is the VR's second letter. */
+const PIXEL_DATA_UNDEFINED = [0xe0, 0x7f, 0x10, 0x00, 0x4f, 0x42, 0, 0, 0xff, 0xff, 0xff, 0xff];
+const VR_SECOND = 5;
 
 function item(value: Uint8Array): Uint8Array {
   const header = new Uint8Array(8);
@@ -27,7 +29,7 @@ function item(value: Uint8Array): Uint8Array {
 export function splitEncapsulated(bytes: Uint8Array): EncapsulatedParts {
   let at = -1;
   for (let i = bytes.length - PIXEL_DATA_UNDEFINED.length; i >= 0 && at < 0; i--) {
-    if (PIXEL_DATA_UNDEFINED.every((b, k) => bytes[i + k] === b)) at = i;
+    if (PIXEL_DATA_UNDEFINED.every((b, k) => bytes[i + k] === b || (k === VR_SECOND && bytes[i + k] === 0x57))) at = i;
   }
   if (at < 0) throw new Error('no encapsulated (7FE0,0010) in the file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
