@@ -110,6 +110,8 @@ export interface CompressOptions {
   offsetTable?: boolean;
   /** jpeg-ls-near: the NEAR maximum deviation (default 2). */
   nearLossless?: number;
+  /** j2k-lossy: compression ratio (gdcmconv -r). Default 10. */
+  j2kRatio?: number;
 }
 
 /** The encoder command for `syntax` (DCMTK tools take fragmentation and offset-table flags; GDCM does not). */
@@ -145,7 +147,7 @@ function encoder(syntax: CompressedSyntax, opts: CompressOptions, signed: boolea
     case 'j2k-lossy':
       // --lossy alone keeps the reversible 5/3 wavelet (decodes identical, yet labelled .91); the 9/7
       // irreversible wavelet at 10:1 makes it really lossy.
-      return ['gdcmconv', ['--j2k', '--lossy', '--irreversible', '-r', '10']];
+      return ['gdcmconv', ['--j2k', '--lossy', '--irreversible', '-r', String(opts.j2kRatio ?? 10)]];
   }
 }
 
@@ -161,7 +163,7 @@ export async function compressDicom(input: string, syntax: CompressedSyntax, out
   const gdcm = cmd === 'gdcmconv';
   if (gdcm && opts.offsetTable === true) throw new Error(`gdcmconv (${syntax}) cannot write a Basic Offset Table (it leaves it empty)`);
   await mkdir(outDir, { recursive: true });
-  const tag = [syntax, opts.fragmentKiB !== undefined ? `f${opts.fragmentKiB}` : '', opts.offsetTable === false ? 'noot' : '', opts.nearLossless !== undefined ? `near${opts.nearLossless}` : '']
+  const tag = [syntax, opts.fragmentKiB !== undefined ? `f${opts.fragmentKiB}` : '', opts.offsetTable === false ? 'noot' : '', opts.nearLossless !== undefined ? `near${opts.nearLossless}` : '', opts.j2kRatio !== undefined ? `r${opts.j2kRatio}` : '']
     .filter(Boolean)
     .join('.');
   const out = join(outDir, `${basename(input).replace(/\.dcm$/i, '')}.${tag}.dcm`);

@@ -25,8 +25,12 @@ export interface CtSliceOptions {
   outPath: string;
   /** Rows = Columns. Default 512. */
   size?: number;
-  /** 'unsigned-intercept': HU + 1024, PixelRepresentation 0, intercept -1024; 'signed': HU as is, PixelRepresentation 1. */
-  storage: 'unsigned-intercept' | 'signed';
+  /**
+   * 'unsigned-intercept': HU + 1024, PixelRepresentation 0, intercept -1024; 'signed': HU as is,
+   * PixelRepresentation 1; 'gray8': the lung-window gray itself in 8 bits with a 128/256 window
+   * (a windowed export, what 8-bit JPEG baseline DICOM carries).
+   */
+  storage: 'unsigned-intercept' | 'signed' | 'gray8';
   /** Default 12 for unsigned-intercept, 16 for signed (the common scanner pairings). The HU range used fits both. */
   bitsStored?: 12 | 16;
   /** Frame f is the slice shifted right by f pixels, so frames differ. Default 1 (no NumberOfFrames). */
@@ -89,16 +93,20 @@ export async function ctSliceDicom(opts: CtSliceOptions): Promise<string> {
   const frames = opts.frames ?? 1;
   const signed = opts.storage === 'signed';
   const bitsStored = opts.bitsStored ?? (signed ? 16 : 12);
-  const hu = Array.from(resample(grayOf(opts.jpegPath), size), toHu);
+  const gray = resample(grayOf(opts.jpegPath), size);
+  const hu = Array.from(gray, toHu);
+  const eight = opts.storage === 'gray8';
 
-  const pixels = new Uint8Array(size * size * 2 * frames);
+  const pixels = new Uint8Array(size * size * (eight ? 1 : 2) * frames);
   const view = new DataView(pixels.buffer);
   for (let f = 0; f < frames; f++) {
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
-        const v = hu[y * size + Math.max(x - f, 0)]!; // shifted right by f, left column repeated
+        const source = y * size + Math.max(x - f, 0); // shifted right by f, left column repeated
+        const v = hu[source]!;
         const at = ((f * size + y) * size + x) * 2;
-        if (signed) view.setInt16(at, v, true);
+        if (eight) pixels[at / 2] = Math.round(gray[source]!);
+        else if (signed) view.setInt16(at, v, true);
         else view.setUint16(at, v + 1024, true);
       }
     }
@@ -107,14 +115,14 @@ export async function ctSliceDicom(opts: CtSliceOptions): Promise<string> {
   const image = imageDataset({
     rows: size,
     columns: size,
-    bitsAllocated: 16,
-    bitsStored,
+    bitsAllocated: eight ? 8 : 16,
+    bitsStored: eight ? 8 : bitsStored,
     signed,
-    intercept: signed ? '0' : '-1024',
+    intercept: signed || eight ? '0' : '-1024',
     slope: '1',
     ...(frames > 1 ? { frames: String(frames) } : {}),
-    ...(opts.window ? { center: String(opts.window.center), width: String(opts.window.width) } : {}),
-    pixelVR: 'OW',
+    ...(eight ? { center: '128', width: '256' } : opts.window ? { center: String(opts.window.center), width: String(opts.window.width) } : {}),
+    pixelVR: eight ? 'OB' : 'OW',
     pixels,
   });
   const corner = (-0.35 * (size - 1)).toFixed(2); // DS is at most 16 characters
