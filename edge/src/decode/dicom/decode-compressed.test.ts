@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecodedImage } from '../decoded-image.js';
 import { compressDicom, LOSSLESS, missingTools, referenceDecode, type CompressedSyntax, type CompressOptions } from './compressed-fixtures.test-support.js';
 import { ctSliceDicom } from './ct-slice.test-support.js';
+import { htj2kDicom } from './htj2k-fixture.test-support.js';
 import { DATA, decoded } from './dicom-outcome.test-support.js';
 
 const SLICES = new URL('../../../../../shared/data/covid-semiseg/test/images/', import.meta.url);
@@ -73,6 +74,15 @@ describe('lossless syntaxes: every pixel as the reference decoder gives it, and 
         expectSamePixels(ours, original, 'against the uncompressed file');
       });
     }
+  }
+});
+
+describe('HTJ2K (no installed tool encodes it: OpenJPH\'s own wasm encoder writes the codestream)', () => {
+  for (const name of SINGLE_FRAME) {
+    it(`htj2k lossless: ${name} every pixel as the uncompressed file`, async () => {
+      const path = await htj2kDicom(inputs[name]!, join(dir, `${name}.htj2k.dcm`), { lossless: true });
+      expectSamePixels(await decodeFile(path), await decodeFile(inputs[name]!));
+    });
   }
 });
 

@@ -1,8 +1,10 @@
 /**
- * One instance per wasm codec per isolate, started on first use with the module the runtime
- * provides (codec-wasm.ts). A codec that throws or traps may leave its heap in any state, so the
+ * At most one wasm codec instance per isolate, started on first use with the module the runtime
+ * provides (codec-wasm.ts). These builds start with a 50 MiB heap each, so two would take most of
+ * the isolate's 128 MB: starting one codec drops the other (a study is one syntax, so the one
+ * kept is the one needed). A codec that throws or traps may leave its heap in any state, so the
  * instance is dropped and the next frame gets a fresh one: a bad upload costs a re-instantiation
- * (a few ms), never a wrong decode of the next caller's frame.
+ * (5-9 ms), never a wrong decode of the next caller's frame.
  */
 import { DecodeError } from '../../decoded-image.js';
 import type { CodecWasm } from './codec-wasm.js';
@@ -11,29 +13,39 @@ import type { CodecFrame } from './frame-codec.js';
 type WasmName = keyof CodecWasm;
 
 interface Running {
+  name: WasmName;
   codec: Promise<EmscriptenCodecModule>;
   /** The instance's linear memory, which grows to the largest frame decoded and never shrinks. */
   memory: WebAssembly.Memory | undefined;
+  /** Its size when instantiated. */
+  initialBytes: number;
 }
 
-const instances = new WeakMap<CodecWasm, Map<WasmName, Running>>();
+const running = new WeakMap<CodecWasm, Running>();
 
 /**
- * An instance whose heap grew past this after a frame is dropped (the garbage collector frees it),
- * so one large frame does not keep tens of MB of the isolate's 128 MB for the isolate's life.
+ * An instance whose heap grew by more than this over its start is dropped after the frame (the
+ * garbage collector frees it), so one large frame does not keep that memory for the isolate's life.
  */
-export const MAX_KEPT_HEAP_BYTES = 32 * 1024 * 1024;
+export const MAX_HEAP_GROWTH_BYTES = 16 * 1024 * 1024;
 
-function start(factory: EmscriptenCodecFactory, wasm: Promise<WebAssembly.Module>): Running {
-  const running: Running = { codec: Promise.resolve(undefined as never), memory: undefined };
-  running.codec = factory({
+/** The running codec's name and heap size, for benches and probes. */
+export function runningCodecHeap(wasm: CodecWasm): { name: WasmName; bytes: number } | undefined {
+  const r = running.get(wasm);
+  return r?.memory ? { name: r.name, bytes: r.memory.buffer.byteLength } : undefined;
+}
+
+function start(name: WasmName, factory: EmscriptenCodecFactory, wasm: Promise<WebAssembly.Module>): Running {
+  const r: Running = { name, codec: Promise.resolve(undefined as never), memory: undefined, initialBytes: 0 };
+  r.codec = factory({
     // The module is compiled already; workerd would refuse to compile bytes here anyway.
     instantiateWasm(imports, receive) {
       void wasm
         .then((module) => WebAssembly.instantiate(module, imports))
         .then((instance) => {
-          const memory = Object.values(instance.exports).find((e) => e instanceof WebAssembly.Memory);
-          running.memory = memory as WebAssembly.Memory | undefined;
+          const memory = Object.values(instance.exports).find((e) => e instanceof WebAssembly.Memory) as WebAssembly.Memory | undefined;
+          r.memory = memory;
+          r.initialBytes = memory?.buffer.byteLength ?? 0;
           receive(instance);
         });
       return {};
@@ -42,7 +54,7 @@ function start(factory: EmscriptenCodecFactory, wasm: Promise<WebAssembly.Module
     print: () => {},
     printErr: () => {},
   });
-  return running;
+  return r;
 }
 
 export interface EmbindDecode {
@@ -63,11 +75,13 @@ export async function decodeWithEmbind(
   codestream: Uint8Array,
 ): Promise<CodecFrame & { signed: boolean }> {
   if (!wasm) throw new Error(`decodeDicom was not given the codecs' wasm modules, which ${spec.family} needs`);
-  let byName = instances.get(wasm);
-  if (!byName) instances.set(wasm, (byName = new Map()));
-  let running = byName.get(name);
-  if (!running) byName.set(name, (running = start(factory, wasm[name]())));
-  const codec = await running.codec;
+  let current = running.get(wasm);
+  if (current?.name !== name) running.set(wasm, (current = start(name, factory, wasm[name]())));
+  const mine = current;
+  const drop = (): void => {
+    if (running.get(wasm) === mine) running.delete(wasm);
+  };
+  const codec = await mine.codec;
   const Decoder = spec.decoder(codec);
   if (!Decoder) throw new Error(`the ${name} codec has no decoder class`);
 
@@ -86,7 +100,7 @@ export async function decodeWithEmbind(
       : bytes;
     return { width: info.width, height: info.height, components: info.componentCount, bitsPerSample: info.bitsPerSample, samples, signed: info.isSigned === true };
   } catch (err) {
-    byName.delete(name);
+    drop();
     throw new DecodeError(422, 'codestream_corrupt', `the ${spec.family} codestream could not be decoded: ${describe(err, codec)}`);
   } finally {
     try {
@@ -94,7 +108,7 @@ export async function decodeWithEmbind(
     } catch {
       // A trapped instance cannot free; it is dropped above.
     }
-    if ((running.memory?.buffer.byteLength ?? 0) > MAX_KEPT_HEAP_BYTES && byName.get(name) === running) byName.delete(name);
+    if ((mine.memory?.buffer.byteLength ?? 0) > mine.initialBytes + MAX_HEAP_GROWTH_BYTES) drop();
   }
 }
 
