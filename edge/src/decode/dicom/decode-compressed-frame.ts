@@ -14,9 +14,9 @@ import { framesOf, joinFragments, readEncapsulatedPixelData } from './encapsulat
 import type { ImageHeader } from './image-header.js';
 
 /**
- * The largest frame a codec is handed: OpenJPEG holds about 12 bytes a pixel while decoding, so a
- * 4096 x 4096 frame stays near 200 MB... too much for a 128 MB isolate; 2048 x 2048 (50 MB peak)
- * is the cap. CT slices are 512 x 512, rarely 1024 x 1024.
+ * The largest frame a codec is handed. The wasm codecs' heaps stay at their initial 50 MiB up to
+ * 2048 x 2048 16-bit frames (measured for CharLS, OpenJPEG and OpenJPH); larger ones would grow
+ * them toward the isolate's 128 MB. CT slices are 512 x 512, rarely 1024 x 1024.
  */
 export const MAX_COMPRESSED_FRAME_PIXELS = 2048 * 2048;
 

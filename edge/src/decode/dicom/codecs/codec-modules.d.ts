@@ -1,7 +1,7 @@
 /**
  * Types for the codec packages, which ship none: the emscripten factories (embind classes that
- * take a codestream into wasm memory, decode it and hand back a view of the samples) and their
- * `.wasm` files as compiled modules (workerd's import of a CompiledWasm module).
+ * take a codestream into wasm memory, decode it and hand back a view of the samples). Their
+ * `.wasm` imports are typed by wrangler (edge/worker-configuration.d.ts, from wrangler.toml's rules).
  */
 interface EmbindFrameInfo {
   width: number;
@@ -43,18 +43,6 @@ declare module '@cornerstonejs/codec-openjpeg/decodewasmjs' {
 declare module '@cornerstonejs/codec-openjph/wasmjs' {
   const factory: EmscriptenCodecFactory;
   export default factory;
-}
-declare module '@cornerstonejs/codec-charls/decodewasm' {
-  const module: WebAssembly.Module;
-  export default module;
-}
-declare module '@cornerstonejs/codec-openjpeg/decodewasm' {
-  const module: WebAssembly.Module;
-  export default module;
-}
-declare module '@cornerstonejs/codec-openjph/wasm' {
-  const module: WebAssembly.Module;
-  export default module;
 }
 
 /** jpeg-lossless-decoder-js 2.1 names `release/lossless.d.ts` as its types but does not ship it. */

@@ -1,7 +1,7 @@
 /**
  * Where the wasm codecs' compiled modules come from, which differs by runtime: workerd refuses to
  * compile wasm from bytes, so the edge imports each `.wasm` as a module (codec-wasm.workerd.ts);
- * Node (tests, benches, the study tooling) compiles the same files from disk
+ * Node (tests, benches) compiles the same files from disk
  * (codec-wasm.node.ts). Each is asked for at most once per codec and kept.
  */
 export interface CodecWasm {
