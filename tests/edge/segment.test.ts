@@ -3,11 +3,17 @@
  * checking the answer against the worker called directly with the same preprocessed slice.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import UPNG from 'upng-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeriesResult, SliceResult } from '../../edge/src/api/segment-response.js';
 import { nodeCodecWasm } from '../../edge/src/decode/dicom/codecs/codec-wasm.node.js';
+import { compressDicom } from '../../edge/src/decode/dicom/compressed-fixtures.test-support.js';
+import { ctSliceDicom } from '../../edge/src/decode/dicom/ct-slice.test-support.js';
 import { decodeUpload } from '../../edge/src/upload/decode-upload.js';
 import { classifyUpload } from '../../edge/src/upload/read-slices.js';
 import { toGray8 } from '../../edge/src/imaging/to-gray8.js';
@@ -46,8 +52,8 @@ function decodePngGray(bytes: Uint8Array): { width: number; height: number; data
 }
 
 /** What the mask must be: the same upload preprocessed here and run on the worker directly. */
-async function expectedMask(bytes: Uint8Array, type: string, probability = false): Promise<Uint8Array> {
-  const decoded = await decodeUpload(classifyUpload(bytes, type, 'body'), nodeCodecWasm);
+async function expectedMask(bytes: Uint8Array, type: string, probability = false, frame = 1): Promise<Uint8Array> {
+  const decoded = await decodeUpload(classifyUpload(bytes, type, 'body'), nodeCodecWasm, frame - 1);
   const input = toModelInput(toGray8(decoded), SIZE);
   const out = await infer(stack.workers[0]!.worker.url, [input.pixels]);
   if (!out.ok) throw new Error(`direct worker call failed: ${out.status}`);
@@ -170,6 +176,34 @@ describe('DICOM', () => {
       const result = SliceResult.parse(await (await post(dicom(name), 'application/dicom')).json());
       expect(result.mask, name).toEqual(reference.mask);
       expect(result.infectedPixels, name).toBe(reference.infectedPixels);
+    }
+  });
+
+  it('segments the frame asked for (?frame=, from 1) of a multi-frame compressed DICOM, each cached under its own key', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bsnet-frames-'));
+    try {
+      const source = await ctSliceDicom({ jpegPath: fileURLToPath(dataPath(`covid-semiseg/test/images/${SLICE}`)), outPath: join(dir, 'three.dcm'), storage: 'signed', size: 256, frames: 3 });
+      const bytes = new Uint8Array(readFileSync(await compressDicom(source, 'jpeg-ls-lossless', dir, { fragmentKiB: 4, offsetTable: false })));
+      const maskOf = async (res: Response) => decodePngGray(Buffer.from(SliceResult.parse(await res.json()).mask.data, 'base64')).data;
+      const first = await post(bytes, 'application/dicom');
+      expect(first.status).toBe(200);
+      expect(await maskOf(first)).toEqual(await expectedMask(bytes, 'application/dicom', false, 1));
+      const third = await post(bytes, 'application/dicom', { query: '?frame=3' });
+      expect([third.status, third.headers.get('x-cache')]).toEqual([200, 'MISS']);
+      const thirdMask = await maskOf(third);
+      expect(thirdMask).toEqual(await expectedMask(bytes, 'application/dicom', false, 3));
+      const again = await post(bytes, 'application/dicom', { query: '?frame=3' });
+      expect([again.status, again.headers.get('x-cache')]).toEqual([200, 'HIT']);
+      expect(await maskOf(again)).toEqual(thirdMask);
+
+      const past = await post(bytes, 'application/dicom', { query: '?frame=4' });
+      expect(past.status).toBe(422);
+      expect(await past.json()).toMatchObject({ code: 'frame_out_of_range', field: 'frame', detail: 'body: frame 4 was asked for, but the image has 3 frame(s)' });
+      const jpeg = await post(sliceJpeg(SLICE), 'image/jpeg', { query: '?frame=2' });
+      expect(jpeg.status).toBe(422);
+      expect(await jpeg.json()).toMatchObject({ code: 'frame_out_of_range', field: 'frame' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -9,7 +9,7 @@ import { parseSegmentQuery } from './segment-query.js';
 
 const parse = (query: string) => parseSegmentQuery(new URLSearchParams(query)).window;
 
-function expectParamError(query: string, field: WindowParamField | 'probability', message: RegExp): void {
+function expectParamError(query: string, field: WindowParamField | 'probability' | 'frame', message: RegExp): void {
   let caught: unknown;
   try {
     parseSegmentQuery(new URLSearchParams(query));
@@ -31,7 +31,19 @@ describe('parseSegmentQuery: probability', () => {
     expectParamError('probability=1&probability=0', 'probability', /given 2 times/);
   });
   it('ignores parameters it does not know', () => {
-    expect(parseSegmentQuery(new URLSearchParams('cachebust=123&x=1&x=2'))).toEqual({ probability: false, window: { kind: 'lung' } });
+    expect(parseSegmentQuery(new URLSearchParams('cachebust=123&x=1&x=2'))).toEqual({ probability: false, frame: 1, window: { kind: 'lung' } });
+  });
+});
+
+describe('parseSegmentQuery: frame', () => {
+  it('defaults to frame 1, reads DICOM frame numbers, refuses 0, signs, fractions and words', () => {
+    expect(parseSegmentQuery(new URLSearchParams('')).frame).toBe(1);
+    expect(parseSegmentQuery(new URLSearchParams('frame=3')).frame).toBe(3);
+    expect(parseSegmentQuery(new URLSearchParams('frame=99999')).frame).toBe(99999);
+    for (const bad of ['0', '-1', '1.5', '01', 'two', '', '100000']) {
+      expectParamError(`frame=${bad}`, 'frame', /^query parameter frame: must be a frame number from 1/);
+    }
+    expectParamError('frame=1&frame=2', 'frame', /given 2 times/);
   });
 });
 

@@ -21,6 +21,8 @@ export interface CacheKeyParts {
   inputSize: number;
   /** Canonical string of the window option (see imaging/window.ts). */
   window: string;
+  /** The frame segmented, from 1 (multi-frame DICOM). */
+  frame?: number;
 }
 
 export interface CachedInference {
@@ -34,7 +36,9 @@ const KEY_VERSION = 'v1';
 
 /** The R2 object key for one upload's inference under one tenant. */
 export async function cacheObjectKey(p: CacheKeyParts): Promise<string> {
-  const digest = await sha256Hex(JSON.stringify([p.uploadSha256, p.model.name, p.model.version, p.inputSize, p.window]));
+  // Frame 1 keeps the key it had before frames could be chosen, so those entries stay valid.
+  const frame = p.frame !== undefined && p.frame > 1 ? [p.frame] : [];
+  const digest = await sha256Hex(JSON.stringify([p.uploadSha256, p.model.name, p.model.version, p.inputSize, p.window, ...frame]));
   return `masks/${KEY_VERSION}/${p.tenant}/${digest}`;
 }
 

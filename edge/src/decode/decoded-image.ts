@@ -56,8 +56,10 @@ export type DecodeErrorCode =
   | 'codestream_corrupt'
   /** A frame decoded to something other than the header says (size, samples, bit depth). */
   | 'codestream_mismatch'
-  /** Fewer frames in the pixel data than NumberOfFrames says, or a frame asked for that is not there. */
+  /** Fewer frames in the pixel data than NumberOfFrames says. */
   | 'frame_missing'
+  /** A frame asked for past the image's last (or past the first of a PNG or JPEG). */
+  | 'frame_out_of_range'
   /** More frames in the pixel data than NumberOfFrames says. */
   | 'frame_count_mismatch';
 

@@ -29,6 +29,8 @@ export interface InferSlicesContext {
   model: ModelId;
   inputSize: number;
   window: WindowOption;
+  /** The frame of each upload to segment, from 1 (multi-frame DICOM; others have only frame 1). */
+  frame: number;
   cache: MaskCache;
   /** Runs the network on model inputs, results in order (the GPU worker pool). */
   infer(slices: ModelSlice[]): Promise<{ probabilities: Uint8Array[]; model: ModelId }>;
@@ -45,6 +47,8 @@ export interface SliceInference extends CachedInference {
 
 /** Decode errors name the part they came from, so a client knows which file of a series to fix. */
 function withField(err: unknown, field: string): unknown {
+  // A frame past the last is the `frame` parameter's fault, not the file's.
+  if (err instanceof DecodeError && err.code === 'frame_out_of_range') return new EdgeError(err.status, err.code, `${field}: ${err.message}`, { field: 'frame' });
   if (err instanceof DecodeError) return new EdgeError(err.status, err.code, `${field}: ${err.message}`, { field });
   return err;
 }
@@ -71,7 +75,7 @@ export async function inferSlices(uploads: UploadedSlice[], ctx: InferSlicesCont
 
   for (const [index, upload] of uploads.entries()) {
     const sha256 = await sha256Hex(upload.bytes);
-    const key = await cacheObjectKey({ tenant: ctx.tenant, uploadSha256: sha256, model: ctx.model, inputSize: ctx.inputSize, window });
+    const key = await cacheObjectKey({ tenant: ctx.tenant, uploadSha256: sha256, model: ctx.model, inputSize: ctx.inputSize, window, frame: ctx.frame });
     const hit = await readCache(ctx, key);
     if (hit) {
       results[index] = { ...hit, sha256, cached: true, model: ctx.model };
@@ -79,7 +83,7 @@ export async function inferSlices(uploads: UploadedSlice[], ctx: InferSlicesCont
     }
     let input: ModelSlice;
     try {
-      const decoded = await decodeUpload(upload, workerdCodecWasm);
+      const decoded = await decodeUpload(upload, workerdCodecWasm, ctx.frame - 1);
       input = toModelInput(toGray8(decoded, ctx.window), ctx.inputSize);
       // A phone photo decoded at reduced scale still answers at the size the caller sent.
       if (decoded.kind === 'gray' && decoded.sourceWidth !== undefined && decoded.sourceHeight !== undefined) {

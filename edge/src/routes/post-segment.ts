@@ -45,6 +45,7 @@ export const postSegmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
         model: { name: config.model.name, version: config.model.version },
         inputSize: config.model.inputSize,
         window: options.window,
+        frame: options.frame,
         cache: new MaskCache(c.env.MASKS, config.cacheTtlMs, config.model.inputSize),
         infer: (inputs) => pool.infer(inputs, { requestId: c.var.requestId, signal: c.req.raw.signal }),
         requestId: c.var.requestId,

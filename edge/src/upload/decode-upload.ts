@@ -5,7 +5,7 @@
  */
 import type { CodecWasm } from '../decode/dicom/codecs/codec-wasm.js';
 import { decodeDicom } from '../decode/dicom/index.js';
-import type { DecodedImage } from '../decode/decoded-image.js';
+import { DecodeError, type DecodedImage } from '../decode/decoded-image.js';
 import { decodeJpeg } from '../decode/jpeg.js';
 import { decodePng } from '../decode/png.js';
 import type { UploadedSlice } from './read-slices.js';
@@ -15,14 +15,18 @@ export const DICOM_MAX_PIXELS = 16_000_000;
 /**
  * Decodes one classified upload; every failure is a DecodeError (413/415/422). `wasm` is how this
  * runtime gets the DICOM codecs' modules (the edge: codec-wasm.workerd.ts; Node: codec-wasm.node.ts).
+ * `frame` (from 0, default 0) picks a frame of a multi-frame DICOM; PNG and JPEG have only frame 0.
  */
-export async function decodeUpload(slice: UploadedSlice, wasm: CodecWasm): Promise<DecodedImage> {
+export async function decodeUpload(slice: UploadedSlice, wasm: CodecWasm, frame = 0): Promise<DecodedImage> {
+  if (frame > 0 && slice.format !== 'dicom') {
+    throw new DecodeError(422, 'frame_out_of_range', `frame ${frame + 1} was asked for, but a ${slice.format.toUpperCase()} upload has one frame`);
+  }
   switch (slice.format) {
     case 'png':
       return decodePng(slice.bytes);
     case 'jpeg':
       return decodeJpeg(slice.bytes);
     case 'dicom':
-      return decodeDicom(slice.bytes, { maxPixels: DICOM_MAX_PIXELS, wasm });
+      return decodeDicom(slice.bytes, { maxPixels: DICOM_MAX_PIXELS, wasm, frame });
   }
 }

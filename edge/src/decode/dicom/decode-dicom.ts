@@ -21,7 +21,7 @@ import { parseDataset } from './parse-dataset.js';
 export interface DecodeDicomOptions {
   /** Refuse (413) images whose Rows x Columns x NumberOfFrames exceeds this; default DEFAULT_MAX_PIXELS. */
   maxPixels?: number;
-  /** Which frame of a multi-frame image, from 0; default 0. One past the last is 422 frame_missing. */
+  /** Which frame of a multi-frame image, from 0; default 0. One past the last is 422 frame_out_of_range. */
   frame?: number;
   /** The wasm codecs' modules (JPEG-LS, JPEG 2000, HTJ2K); without them those syntaxes cannot be decoded. */
   wasm?: CodecWasm;
@@ -73,7 +73,7 @@ async function decode(bytes: Uint8Array, maxPixels: number, frame: number, wasm:
 
   const header = readImageHeader(new Attributes(reader, dataset.elements), maxPixels, codec !== undefined);
   if (frame >= header.frames) {
-    throw new DecodeError(422, 'frame_missing', `frame ${frame + 1} was asked for, but the image has ${header.frames} frame(s)`);
+    throw new DecodeError(422, 'frame_out_of_range', `frame ${frame + 1} was asked for, but the image has ${header.frames} frame(s)`);
   }
   if (codec) {
     if (pixelData.length !== UNDEFINED_LENGTH) {
