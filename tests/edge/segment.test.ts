@@ -14,6 +14,7 @@ import { SeriesResult, SliceResult } from '../../edge/src/api/segment-response.j
 import { nodeCodecWasm } from '../../edge/src/decode/dicom/codecs/codec-wasm.node.js';
 import { compressDicom } from '../../edge/src/decode/dicom/compressed-fixtures.test-support.js';
 import { ctSliceDicom } from '../../edge/src/decode/dicom/ct-slice.test-support.js';
+import { image } from '../../edge/src/decode/dicom/dicom-builder.test-support.js';
 import { decodeUpload } from '../../edge/src/upload/decode-upload.js';
 import { classifyUpload } from '../../edge/src/upload/read-slices.js';
 import { toGray8 } from '../../edge/src/imaging/to-gray8.js';
@@ -179,7 +180,7 @@ describe('DICOM', () => {
     }
   });
 
-  it('segments the frame asked for (?frame=, from 1) of a multi-frame compressed DICOM, each cached under its own key', async () => {
+  it('segments the frame asked for (?frame=, from 1), or every frame (?frame=all), of a multi-frame compressed DICOM, each cached under its own key', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bsnet-frames-'));
     try {
       const source = await ctSliceDicom({ jpegPath: fileURLToPath(dataPath(`covid-semiseg/test/images/${SLICE}`)), outPath: join(dir, 'three.dcm'), storage: 'signed', size: 256, frames: 3 });
@@ -195,6 +196,23 @@ describe('DICOM', () => {
       const again = await post(bytes, 'application/dicom', { query: '?frame=3' });
       expect([again.status, again.headers.get('x-cache')]).toEqual([200, 'HIT']);
       expect(await maskOf(again)).toEqual(thirdMask);
+
+      // frame=all: every frame as a series, each its own cached result (frame 3 is a hit from above).
+      const all = await post(bytes, 'application/dicom', { query: '?frame=all' });
+      expect(all.status).toBe(200);
+      const series = SeriesResult.parse(await all.json());
+      expect(series.slices.map((r) => [r.index, r.frame, r.cached])).toEqual([[0, 1, true], [0, 2, false], [0, 3, true]]);
+      for (const r of series.slices) {
+        expect(decodePngGray(Buffer.from(r.mask.data, 'base64')).data, `frame ${r.frame}`).toEqual(await expectedMask(bytes, 'application/dicom', false, r.frame));
+      }
+      const form = seriesForm([{ bytes: sliceJpeg(SLICE), type: 'image/jpeg' }, { bytes, type: 'application/dicom' }]);
+      const mixed = SeriesResult.parse(await (await stack.fetch('/v1/segment?frame=all', { method: 'POST', body: form, headers: { authorization: `Bearer ${key}` } })).json());
+      expect(mixed.slices.map((r) => [r.index, r.frame])).toEqual([[0, 1], [1, 1], [1, 2], [1, 3]]);
+      // 65 frames of 8 x 8: more than the 64 slices a request may hold, refused from the header.
+      const many = image({ rows: 8, columns: 8, frames: '65', pixels: new Uint8Array(8 * 8 * 2 * 65) });
+      const tooMany = await post(many, 'application/dicom', { query: '?frame=all' });
+      expect(tooMany.status).toBe(413);
+      expect(await tooMany.json()).toMatchObject({ code: 'too_many_slices', field: 'frame' });
 
       const past = await post(bytes, 'application/dicom', { query: '?frame=4' });
       expect(past.status).toBe(422);

@@ -31,7 +31,7 @@ describe('parseSegmentQuery: probability', () => {
     expectParamError('probability=1&probability=0', 'probability', /given 2 times/);
   });
   it('ignores parameters it does not know', () => {
-    expect(parseSegmentQuery(new URLSearchParams('cachebust=123&x=1&x=2'))).toEqual({ probability: false, frame: 1, window: { kind: 'lung' } });
+    expect(parseSegmentQuery(new URLSearchParams('cachebust=123&x=1&x=2'))).toEqual({ probability: false, frame: 1, frameGiven: false, window: { kind: 'lung' } });
   });
 });
 
@@ -40,8 +40,9 @@ describe('parseSegmentQuery: frame', () => {
     expect(parseSegmentQuery(new URLSearchParams('')).frame).toBe(1);
     expect(parseSegmentQuery(new URLSearchParams('frame=3')).frame).toBe(3);
     expect(parseSegmentQuery(new URLSearchParams('frame=99999')).frame).toBe(99999);
-    for (const bad of ['0', '-1', '1.5', '01', 'two', '', '100000']) {
-      expectParamError(`frame=${bad}`, 'frame', /^query parameter frame: must be a frame number from 1/);
+    expect(parseSegmentQuery(new URLSearchParams('frame=all'))).toMatchObject({ frame: 'all', frameGiven: true });
+    for (const bad of ['0', '-1', '1.5', '01', 'two', '', '100000', 'ALL']) {
+      expectParamError(`frame=${bad}`, 'frame', /^query parameter frame: must be a frame number from 1, or all/);
     }
     expectParamError('frame=1&frame=2', 'frame', /given 2 times/);
   });

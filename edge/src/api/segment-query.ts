@@ -16,13 +16,16 @@ const flag = z
 /** DICOM frame numbers start at 1 (PS3.3 C.7.6.6); 5 digits covers any NumberOfFrames the pixel cap allows. */
 const frameNumber = z
   .string()
-  .regex(/^[1-9][0-9]{0,4}$/, 'must be a frame number from 1')
-  .transform(Number)
+  .regex(/^([1-9][0-9]{0,4}|all)$/, 'must be a frame number from 1, or all')
+  .transform((v): number | 'all' => (v === 'all' ? 'all' : Number(v)))
   .optional();
 
 const SEGMENT_QUERY_FIELDS = {
   probability: flag.meta({ description: 'Return the 8-bit probability map (0..255 = p * 255) instead of the 0/255 mask.' }),
-  frame: frameNumber.meta({ description: 'Which frame of a multi-frame DICOM upload to segment, from 1 (DICOM frame numbers). Default 1.' }),
+  frame: frameNumber.meta({
+    description:
+      'Which frame of a multi-frame DICOM upload to segment, from 1 (DICOM frame numbers), or `all`: every frame of every upload, answered as a series with `frame` in each result. Default 1.',
+  }),
   ...WINDOW_QUERY_FIELDS,
 };
 
@@ -30,9 +33,10 @@ const SEGMENT_QUERY_FIELDS = {
 export const SegmentQuery = z.object(SEGMENT_QUERY_FIELDS).transform((q, ctx) => ({
   probability: q.probability ?? false,
   frame: q.frame ?? 1,
+  frameGiven: q.frame !== undefined,
   window: windowOptionFromQuery(q, ctx),
 }));
-export type SegmentOptions = { probability: boolean; frame: number; window: WindowOption };
+export type SegmentOptions = { probability: boolean; frame: number | 'all'; frameGiven: boolean; window: WindowOption };
 
 /**
  * The options a request's query asks for. Throws EdgeError 400 `invalid_parameter` naming the
@@ -40,7 +44,7 @@ export type SegmentOptions = { probability: boolean; frame: number; window: Wind
  * or a combination the window rules refuse.
  *
  * @example
- * parseSegmentQuery(new URL(c.req.url).searchParams); // { probability: false, frame: 1, window: { kind: 'lung' } }
+ * parseSegmentQuery(new URL(c.req.url).searchParams); // { probability: false, frame: 1, frameGiven: false, window: { kind: 'lung' } }
  */
 export function parseSegmentQuery(params: URLSearchParams): SegmentOptions {
   const record: Record<string, string> = {};

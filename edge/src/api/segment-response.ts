@@ -17,6 +17,12 @@ export const MaskImage = z
 export const SliceResult = z
   .object({
     index: z.number().int().nonnegative().meta({ description: 'Position of the slice in the upload (0 for a raw body).' }),
+    frame: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: 'The frame of the upload this result is for, from 1; present when the request named a frame (`?frame=`).' }),
     sha256: z.string().regex(/^[0-9a-f]{64}$/).meta({ description: 'SHA-256 of the uploaded bytes.' }),
     cached: z.boolean().meta({ description: 'True when the result came from this tenant’s cache without running the model.' }),
     model: ModelId,
@@ -31,6 +37,6 @@ export const SliceResult = z
 export type SliceResult = z.infer<typeof SliceResult>;
 
 export const SeriesResult = z
-  .object({ slices: z.array(SliceResult).meta({ description: 'One entry per `file` part, in upload order.' }) })
+  .object({ slices: z.array(SliceResult).meta({ description: 'One entry per `file` part (per frame with `?frame=all`), in upload order.' }) })
   .meta({ id: 'SeriesResult' });
 export type SeriesResult = z.infer<typeof SeriesResult>;

@@ -19,7 +19,7 @@ import { toModelInput } from '../imaging/model-input.js';
 import { windowKey, type WindowOption } from '../imaging/window.js';
 import { decodeUpload } from '../upload/decode-upload.js';
 import { claimKey, isClaimed, releaseKey } from './in-flight-keys.js';
-import type { UploadedSlice } from '../upload/read-slices.js';
+import type { SegmentTarget } from '../upload/segment-targets.js';
 
 /** How often a request waiting for an identical upload looks in the cache. */
 const COALESCE_POLL_MS = 50;
@@ -29,8 +29,6 @@ export interface InferSlicesContext {
   model: ModelId;
   inputSize: number;
   window: WindowOption;
-  /** The frame of each upload to segment, from 1 (multi-frame DICOM; others have only frame 1). */
-  frame: number;
   cache: MaskCache;
   /** Runs the network on model inputs, results in order (the GPU worker pool). */
   infer(slices: ModelSlice[]): Promise<{ probabilities: Uint8Array[]; model: ModelId }>;
@@ -68,14 +66,18 @@ function readCache(ctx: InferSlicesContext, key: string): Promise<CachedInferenc
   });
 }
 
-export async function inferSlices(uploads: UploadedSlice[], ctx: InferSlicesContext, fieldOf: (i: number) => string): Promise<SliceInference[]> {
-  const results: (SliceInference | undefined)[] = new Array(uploads.length);
+/** `fieldOf` names an upload by its index in the request, for errors. Results come in `targets` order. */
+export async function inferSlices(targets: SegmentTarget[], ctx: InferSlicesContext, fieldOf: (uploadIndex: number) => string): Promise<SliceInference[]> {
+  const results: (SliceInference | undefined)[] = new Array(targets.length);
   const misses: Miss[] = [];
   const window = windowKey(ctx.window);
+  // Frames of one upload share its hash.
+  const hashes = new Map<number, string>();
 
-  for (const [index, upload] of uploads.entries()) {
-    const sha256 = await sha256Hex(upload.bytes);
-    const key = await cacheObjectKey({ tenant: ctx.tenant, uploadSha256: sha256, model: ctx.model, inputSize: ctx.inputSize, window, frame: ctx.frame });
+  for (const [index, { upload, uploadIndex, frame }] of targets.entries()) {
+    let sha256 = hashes.get(uploadIndex);
+    if (sha256 === undefined) hashes.set(uploadIndex, (sha256 = await sha256Hex(upload.bytes)));
+    const key = await cacheObjectKey({ tenant: ctx.tenant, uploadSha256: sha256, model: ctx.model, inputSize: ctx.inputSize, window, frame });
     const hit = await readCache(ctx, key);
     if (hit) {
       results[index] = { ...hit, sha256, cached: true, model: ctx.model };
@@ -83,14 +85,14 @@ export async function inferSlices(uploads: UploadedSlice[], ctx: InferSlicesCont
     }
     let input: ModelSlice;
     try {
-      const decoded = await decodeUpload(upload, workerdCodecWasm, ctx.frame - 1);
+      const decoded = await decodeUpload(upload, workerdCodecWasm, frame - 1);
       input = toModelInput(toGray8(decoded, ctx.window), ctx.inputSize);
       // A phone photo decoded at reduced scale still answers at the size the caller sent.
       if (decoded.kind === 'gray' && decoded.sourceWidth !== undefined && decoded.sourceHeight !== undefined) {
         input = { ...input, originalWidth: decoded.sourceWidth, originalHeight: decoded.sourceHeight };
       }
     } catch (err) {
-      throw withField(err, fieldOf(index));
+      throw withField(err, fieldOf(uploadIndex));
     }
     misses.push({ index, key, sha256, input });
   }

@@ -15,6 +15,7 @@ import { renderSliceResult } from '../pipeline/render-slice-result.js';
 import { inferSlices } from '../pipeline/infer-slices.js';
 import { gpuWorkerPoolFor } from '../fanout/pool-registry.js';
 import { readSlices } from '../upload/read-slices.js';
+import { segmentTargets } from '../upload/segment-targets.js';
 import { bytesToBase64 } from '../imaging/base64.js';
 
 /** True when the client asked for the PNG itself rather than JSON. */
@@ -32,27 +33,30 @@ export const postSegmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
   const options = parseSegmentQuery(new URL(c.req.url).searchParams);
   const png = wantsPng(c.req.header('accept'));
   const { shape, slices } = await readSlices(c.req.raw, config.maxSlicesPerRequest, config.bodyTimeoutMs);
-  if (png && slices.length !== 1) {
-    throw new EdgeError(406, 'not_acceptable', `Accept: image/png returns one slice, this upload has ${slices.length}; ask for application/json`, { field: 'accept' });
+  const fieldOf = (i: number): string => (shape === 'raw' ? 'body' : `file[${i}]`);
+  const targets = await segmentTargets(slices, options.frame, config.maxSlicesPerRequest, fieldOf);
+  // frame=all answers a series even for one raw body: how many frames it has is the file's business.
+  const series = shape === 'multipart' || options.frame === 'all';
+  if (png && (series || targets.length !== 1)) {
+    throw new EdgeError(406, 'not_acceptable', `Accept: image/png returns one slice, this upload has ${targets.length}; ask for application/json`, { field: 'accept' });
   }
   // An upload token pays for the slices it is answered for: a failure below gives them back.
-  return withUploadQuota(c, slices.length, async () => {
+  return withUploadQuota(c, targets.length, async () => {
     const pool = gpuWorkerPoolFor(config);
     const inferences = await inferSlices(
-      slices,
+      targets,
       {
         tenant: principal.tenant,
         model: { name: config.model.name, version: config.model.version },
         inputSize: config.model.inputSize,
         window: options.window,
-        frame: options.frame,
         cache: new MaskCache(c.env.MASKS, config.cacheTtlMs, config.model.inputSize),
         infer: (inputs) => pool.infer(inputs, { requestId: c.var.requestId, signal: c.req.raw.signal }),
         requestId: c.var.requestId,
         // As long as the pool may take for the same slices (its deadline is two call timeouts).
         coalesceWaitMs: 2 * config.workerTimeoutMs,
       },
-      (i) => (shape === 'raw' ? 'body' : `file[${i}]`),
+      fieldOf,
     );
     c.header('x-cache', inferences.every((s) => s.cached) ? 'HIT' : 'MISS');
 
@@ -69,7 +73,8 @@ export const postSegmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
         });
       }
       results.push({
-        index,
+        index: targets[index]!.uploadIndex,
+        ...(options.frameGiven ? { frame: targets[index]!.frame } : {}),
         sha256: inference.sha256,
         cached: inference.cached,
         model: inference.model,
@@ -81,6 +86,6 @@ export const postSegmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
         mask: { kind: options.probability ? 'probability' : 'binary', contentType: 'image/png', encoding: 'base64', data: bytesToBase64(r.png) },
       });
     }
-    return c.json(shape === 'raw' ? results[0]! : { slices: results });
+    return c.json(series ? { slices: results } : results[0]!);
   });
 });

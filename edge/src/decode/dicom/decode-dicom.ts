@@ -10,13 +10,15 @@ import { DEFAULT_MAX_PIXELS, DecodeError, type DecodedImage } from '../decoded-i
 import { Attributes, Tag, WANTED_TAGS, describeTag } from './attributes.js';
 import { ByteReader } from './byte-reader.js';
 import type { CodecWasm } from './codecs/codec-wasm.js';
+import type { FrameCodec } from './codecs/frame-codec.js';
 import { decodeCompressedFrame } from './decode-compressed-frame.js';
 import { decodePixels, frameByteLength } from './decode-pixels.js';
-import { UNDEFINED_LENGTH } from './element-header.js';
+import { UNDEFINED_LENGTH, type ElementHeader } from './element-header.js';
 import { readFileMeta } from './file-meta.js';
-import { readImageHeader } from './image-header.js';
+import { readImageHeader, type ImageHeader } from './image-header.js';
 import { openDataset } from './open-dataset.js';
 import { parseDataset } from './parse-dataset.js';
+import type { DatasetEncoding } from './transfer-syntax.js';
 
 export interface DecodeDicomOptions {
   /** Refuse (413) images whose Rows x Columns x NumberOfFrames exceeds this; default DEFAULT_MAX_PIXELS. */
@@ -45,18 +47,39 @@ export async function decodeDicom(bytes: Uint8Array, opts: DecodeDicomOptions = 
   const frame = opts.frame ?? 0;
   if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
   if (!Number.isSafeInteger(frame) || frame < 0) throw new RangeError(`frame must be a non-negative integer, got ${frame}`);
+  return guarded(() => decode(bytes, maxPixels, frame, opts.wasm));
+}
+
+/** Every failure as a DecodeError: a path the checks missed is still the file's fault as far as the caller can tell. */
+async function guarded<T>(run: () => Promise<T>): Promise<T> {
   try {
-    return await decode(bytes, maxPixels, frame, opts.wasm);
+    return await run();
   } catch (err) {
     if (err instanceof DecodeError) throw err;
-    // A path the checks above missed: still the file's fault as far as the caller can tell.
     const wrapped = new DecodeError(422, 'image_corrupt', `the DICOM file could not be read: ${err instanceof Error ? err.message : String(err)}`);
     wrapped.cause = err;
     throw wrapped;
   }
 }
 
-async function decode(bytes: Uint8Array, maxPixels: number, frame: number, wasm: CodecWasm | undefined): Promise<DecodedDicom> {
+/**
+ * How many frames a DICOM file holds (NumberOfFrames, 1 when absent), read from its header
+ * without touching a pixel; the same DecodeErrors as decodeDicom for a file that is not an image.
+ * @example for (let f = 0; f < await dicomFrameCount(bytes); f++) await decodeDicom(bytes, { frame: f, wasm })
+ */
+export async function dicomFrameCount(bytes: Uint8Array, opts: Pick<DecodeDicomOptions, 'maxPixels'> = {}): Promise<number> {
+  return guarded(async () => openImage(bytes, opts.maxPixels ?? DEFAULT_MAX_PIXELS).header.frames);
+}
+
+interface OpenImage {
+  reader: ByteReader;
+  encoding: DatasetEncoding;
+  codec: FrameCodec | undefined;
+  pixelData: ElementHeader;
+  header: ImageHeader;
+}
+
+function openImage(bytes: Uint8Array, maxPixels: number): OpenImage {
   if (bytes.length === 0) throw new DecodeError(415, 'unsupported_media_type', 'the upload is empty, not a DICOM file');
   const file = new ByteReader(bytes, true);
   const { reader, start, encoding, codec } = openDataset(file, readFileMeta(file), maxPixels);
@@ -70,8 +93,12 @@ async function decode(bytes: Uint8Array, maxPixels: number, frame: number, wasm:
     }
     throw new DecodeError(422, 'no_pixel_data', `the dataset has no ${describeTag(Tag.PixelData)}: it is not an image (e.g. an RT plan or a report)`);
   }
-
   const header = readImageHeader(new Attributes(reader, dataset.elements), maxPixels, codec !== undefined);
+  return { reader, encoding, codec, pixelData, header };
+}
+
+async function decode(bytes: Uint8Array, maxPixels: number, frame: number, wasm: CodecWasm | undefined): Promise<DecodedDicom> {
+  const { reader, encoding, codec, pixelData, header } = openImage(bytes, maxPixels);
   if (frame >= header.frames) {
     throw new DecodeError(422, 'frame_out_of_range', `frame ${frame + 1} was asked for, but the image has ${header.frames} frame(s)`);
   }
