@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeCodecWasm } from '../../edge/src/decode/dicom/codecs/codec-wasm.node.js';
-import { compressDicom, missingTools, type CompressedSyntax } from '../../edge/src/decode/dicom/compressed-fixtures.test-support.js';
+import { compressDicom, requireDicomTools, type CompressedSyntax } from '../../edge/src/decode/dicom/compressed-fixtures.test-support.js';
 import { ctSliceDicom } from '../../edge/src/decode/dicom/ct-slice.test-support.js';
 import { decodeDicom } from '../../edge/src/decode/dicom/index.js';
 import { toModelInput } from '../../edge/src/imaging/model-input.js';
@@ -42,8 +42,7 @@ const MIN_DICE = 0.98;
 let h: Harness;
 let dir: string;
 beforeAll(async () => {
-  const missing = missingTools();
-  if (missing.length) throw new Error(`this test needs DCMTK and GDCM (apt-get install dcmtk libgdcm-tools); missing: ${missing.join(', ')}`);
+  requireDicomTools();
   dir = await mkdtemp(join(tmpdir(), 'bsnet-lossy-'));
   h = await startHarness({ BSNET_MODEL_MANIFEST: PARITY_MANIFEST, BSNET_MAX_BATCH: '1', BSNET_INTRA_OP_THREADS: '2' });
 }, 120_000);

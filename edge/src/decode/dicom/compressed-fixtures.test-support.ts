@@ -66,6 +66,12 @@ export const missingTools = (): string[] => TOOLS.filter((t) => !onPath(t));
 /** For `describe.skipIf(!toolsAvailable())`; CI installs the tools, so a skip there is a setup bug. */
 export const toolsAvailable = (): boolean => missingTools().length === 0;
 
+/** Throws, naming what to install, unless DCMTK and GDCM are on PATH (CI installs them). */
+export function requireDicomTools(): void {
+  const missing = missingTools();
+  if (missing.length) throw new Error(`the compressed-DICOM tests need DCMTK and GDCM (apt-get install dcmtk libgdcm-tools); missing: ${missing.join(', ')}`);
+}
+
 const execFileAsync = promisify(execFile);
 
 /**

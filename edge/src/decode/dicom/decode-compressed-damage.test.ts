@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../../shared/seeded-random.js';
 import { DecodeError, type DecodedImage } from '../decoded-image.js';
-import { compressDicom, missingTools, type CompressedSyntax } from './compressed-fixtures.test-support.js';
+import { compressDicom, requireDicomTools, type CompressedSyntax } from './compressed-fixtures.test-support.js';
 import { ctSliceDicom } from './ct-slice.test-support.js';
 import { decoded, outcome } from './dicom-outcome.test-support.js';
 import { joinEncapsulated, markerAt, splitEncapsulated } from './encapsulated-surgery.test-support.js';
@@ -27,8 +27,7 @@ let slice: string;
 let threeFrames: string;
 
 beforeAll(async () => {
-  const missing = missingTools();
-  if (missing.length) throw new Error(`these tests need DCMTK and GDCM (apt-get install dcmtk libgdcm-tools); missing: ${missing.join(', ')}`);
+  requireDicomTools();
   dir = await mkdtemp(join(tmpdir(), 'bsnet-damaged-'));
   const jpegPath = new URL('21.jpg', SLICES).pathname;
   slice = await ctSliceDicom({ jpegPath, outPath: join(dir, 'slice.dcm'), storage: 'signed', size: 256 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecodedImage } from '../decoded-image.js';
-import { compressDicom, LOSSLESS, missingTools, referenceDecode, type CompressedSyntax, type CompressOptions } from './compressed-fixtures.test-support.js';
+import { compressDicom, LOSSLESS, requireDicomTools, referenceDecode, type CompressedSyntax, type CompressOptions } from './compressed-fixtures.test-support.js';
 import { ctSliceDicom } from './ct-slice.test-support.js';
 import { htj2kDicom } from './htj2k-fixture.test-support.js';
 import { DATA, decoded } from './dicom-outcome.test-support.js';
@@ -20,8 +20,7 @@ const SLICES = new URL('../../../../../shared/data/covid-semiseg/test/images/', 
 let dir: string;
 const inputs: Record<string, string> = {};
 beforeAll(async () => {
-  const missing = missingTools();
-  if (missing.length) throw new Error(`these tests need DCMTK and GDCM (apt-get install dcmtk libgdcm-tools); missing: ${missing.join(', ')}`);
+  requireDicomTools();
   dir = await mkdtemp(join(tmpdir(), 'bsnet-compressed-'));
   inputs['CT_small'] = new URL('CT_small.dcm', DATA).pathname;
   inputs['MR_small'] = new URL('MR_small.dcm', DATA).pathname;
