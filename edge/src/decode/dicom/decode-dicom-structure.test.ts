@@ -83,7 +83,7 @@ describe('decodeDicom structure', () => {
     await expect(decodeDicom(read('MR_small.dcm'), { maxPixels: 0 })).rejects.toThrow(RangeError);
   });
 
-  it('exports decodeDicom only', () => {
-    expect(Object.keys(dicomModule)).toEqual(['decodeDicom']);
+  it('exports decodeDicom and dicomFrameCount only', () => {
+    expect(Object.keys(dicomModule)).toEqual(['decodeDicom', 'dicomFrameCount']);
   });
 });
