@@ -1,24 +1,37 @@
 /**
- * The few attributes the decoder reads (names, tags and VRs from the PS3.6 data dictionary) and
- * typed access to their values. Values are read by the dictionary's VR, not the file's: implicit
- * VR files carry none, and the dictionary is what the value must be anyway.
+ * The few attributes the decoder and the studies' instance headers read (names, tags and VRs from
+ * the PS3.6 data dictionary) and typed access to their values. Values are read by the
+ * dictionary's VR, not the file's: implicit VR files carry none, and the dictionary is what the
+ * value must be anyway.
  */
 import { DecodeError } from '../decoded-image.js';
 import type { ByteReader } from './byte-reader.js';
 import { formatTag, type ElementHeader } from './element-header.js';
 
-type ValueVR = 'US' | 'IS' | 'DS' | 'CS' | 'UI' | 'OB or OW' | 'OF' | 'OD';
+type ValueVR = 'US' | 'IS' | 'DS' | 'CS' | 'UI' | 'LO' | 'OB or OW' | 'OF' | 'OD';
 
 const DICTIONARY = {
   TransferSyntaxUID: [0x00020010, 'UI'],
+  ImageType: [0x00080008, 'CS'],
   SOPClassUID: [0x00080016, 'UI'],
+  SOPInstanceUID: [0x00080018, 'UI'],
   Modality: [0x00080060, 'CS'],
+  SeriesDescription: [0x0008103e, 'LO'],
+  SliceThickness: [0x00180050, 'DS'],
+  StudyInstanceUID: [0x0020000d, 'UI'],
+  SeriesInstanceUID: [0x0020000e, 'UI'],
+  SeriesNumber: [0x00200011, 'IS'],
+  InstanceNumber: [0x00200013, 'IS'],
+  ImagePositionPatient: [0x00200032, 'DS'],
+  ImageOrientationPatient: [0x00200037, 'DS'],
+  FrameOfReferenceUID: [0x00200052, 'UI'],
   SamplesPerPixel: [0x00280002, 'US'],
   PhotometricInterpretation: [0x00280004, 'CS'],
   PlanarConfiguration: [0x00280006, 'US'],
   NumberOfFrames: [0x00280008, 'IS'],
   Rows: [0x00280010, 'US'],
   Columns: [0x00280011, 'US'],
+  PixelSpacing: [0x00280030, 'DS'],
   BitsAllocated: [0x00280100, 'US'],
   BitsStored: [0x00280101, 'US'],
   HighBit: [0x00280102, 'US'],
@@ -50,7 +63,10 @@ export function describeTag(tag: number): string {
   return name ? `${name} ${formatTag(tag)}` : formatTag(tag);
 }
 
-/** Strings longer than this are not one of our attributes' first values (DS and IS are <= 16 chars). */
+/**
+ * Strings longer than this are not one of our attributes' values: DS and IS are <= 16 chars, CS
+ * 16, LO 64, UI 64, and the longest multi-valued one (ImageOrientationPatient, 6 DS) about 100.
+ */
 const MAX_TEXT_BYTES = 1024;
 const INTEGER_STRING = /^[+-]?\d{1,12}$/;
 const DECIMAL_STRING = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -74,13 +90,26 @@ export class Attributes {
     return this.reader.uint16(element.valueOffset, describeTag(tag));
   }
 
-  /** CS / UI / the first value of a multi-valued string, without DICOM's space or NUL padding. */
+  /** CS / UI / LO / the first value of a multi-valued string, without DICOM's space or NUL padding. */
   text(tag: number): string | undefined {
     const element = this.elements.get(tag);
     if (!element || element.length === 0) return undefined;
     const raw = this.reader.latin1(element.valueOffset, Math.min(element.length, MAX_TEXT_BYTES), describeTag(tag));
-    const first = (raw.split('\\')[0] ?? '').replace(/^[\s\0]+|[\s\0]+$/g, '');
+    const first = unpad(raw.split('\\')[0] ?? '');
     return first === '' ? undefined : first;
+  }
+
+  /**
+   * Every value of a multi-valued string (CS, DS), each without its padding. An empty value stays
+   * in its place as '' (ImageType's values mean something by position); all-empty is `undefined`.
+   * Unlike `text`, a value past MAX_TEXT_BYTES is refused, not cut: a cut would drop values silently.
+   */
+  texts(tag: number): string[] | undefined {
+    const element = this.elements.get(tag);
+    if (!element || element.length === 0) return undefined;
+    if (element.length > MAX_TEXT_BYTES) throw invalid(tag, `is ${element.length} bytes long, more than ${MAX_TEXT_BYTES}`);
+    const values = this.reader.latin1(element.valueOffset, element.length, describeTag(tag)).split('\\').map(unpad);
+    return values.every((v) => v === '') ? undefined : values;
   }
 
   /** IS: a whole number written as text. */
@@ -101,7 +130,28 @@ export class Attributes {
     }
     return value;
   }
+
+  /**
+   * DS, every value (ImagePositionPatient, PixelSpacing), optionally exactly `count` of them. An
+   * empty value among others is malformed: a coordinate cannot be left out.
+   * @example attributes.decimals(Tag.ImagePositionPatient, 3) // [-158.1358, -179.0358, -75.7]
+   */
+  decimals(tag: number, count?: number): number[] | undefined {
+    const texts = this.texts(tag);
+    if (texts === undefined) return undefined;
+    if (count !== undefined && texts.length !== count) throw invalid(tag, `has ${texts.length} value(s), must have ${count}`);
+    return texts.map((text, i) => {
+      const value = Number(text);
+      if (!DECIMAL_STRING.test(text) || !Number.isFinite(value)) {
+        throw invalid(tag, `value ${i + 1} is ${JSON.stringify(text.slice(0, 32))}, not a decimal string`);
+      }
+      return value;
+    });
+  }
 }
+
+/** DICOM pads values with spaces (NUL for UI) to even length; leading spaces are insignificant too. */
+const unpad = (value: string): string => value.replace(/^[\s\0]+|[\s\0]+$/g, '');
 
 function invalid(tag: number, problem: string): DecodeError {
   return new DecodeError(422, 'image_corrupt', `${describeTag(tag)} ${problem}`);

@@ -71,18 +71,33 @@ export async function dicomFrameCount(bytes: Uint8Array, opts: Pick<DecodeDicomO
   return guarded(async () => openImage(bytes, opts.maxPixels ?? DEFAULT_MAX_PIXELS).header.frames);
 }
 
-interface OpenImage {
+/** A DICOM image opened and its header checked, no pixel touched yet. */
+export interface OpenImage {
   reader: ByteReader;
   encoding: DatasetEncoding;
   codec: FrameCodec | undefined;
   pixelData: ElementHeader;
   header: ImageHeader;
+  /** The top-level attributes the walker remembered (WANTED_TAGS), for readers of more than the image header. */
+  attributes: Attributes;
+  /** The file meta's Transfer Syntax UID; absent for files without one (their encoding was sniffed). */
+  transferSyntaxUID: string | undefined;
+}
+
+/**
+ * Opens a DICOM image as decodeDicom does, up to its checked header, with the same DecodeErrors;
+ * for readers that want the header alone (a study's instance headers).
+ * @example const { header, attributes } = await openDicomImage(bytes, { maxPixels: DICOM_MAX_PIXELS });
+ */
+export async function openDicomImage(bytes: Uint8Array, opts: Pick<DecodeDicomOptions, 'maxPixels'> = {}): Promise<OpenImage> {
+  return guarded(async () => openImage(bytes, opts.maxPixels ?? DEFAULT_MAX_PIXELS));
 }
 
 function openImage(bytes: Uint8Array, maxPixels: number): OpenImage {
   if (bytes.length === 0) throw new DecodeError(415, 'unsupported_media_type', 'the upload is empty, not a DICOM file');
   const file = new ByteReader(bytes, true);
-  const { reader, start, encoding, codec } = openDataset(file, readFileMeta(file), maxPixels);
+  const meta = readFileMeta(file);
+  const { reader, start, encoding, codec } = openDataset(file, meta, maxPixels);
   const dataset = parseDataset(reader, start, encoding, WANTED_TAGS);
 
   const pixelData = dataset.pixelData;
@@ -93,8 +108,9 @@ function openImage(bytes: Uint8Array, maxPixels: number): OpenImage {
     }
     throw new DecodeError(422, 'no_pixel_data', `the dataset has no ${describeTag(Tag.PixelData)}: it is not an image (e.g. an RT plan or a report)`);
   }
-  const header = readImageHeader(new Attributes(reader, dataset.elements), maxPixels, codec !== undefined);
-  return { reader, encoding, codec, pixelData, header };
+  const attributes = new Attributes(reader, dataset.elements);
+  const header = readImageHeader(attributes, maxPixels, codec !== undefined);
+  return { reader, encoding, codec, pixelData, header, attributes, transferSyntaxUID: meta.transferSyntaxUID };
 }
 
 async function decode(bytes: Uint8Array, maxPixels: number, frame: number, wasm: CodecWasm | undefined): Promise<DecodedDicom> {
