@@ -56,7 +56,7 @@ export function classifyUpload(bytes: Uint8Array, declaredType: string, field: s
  * within `timeoutMs`. Cloudflare bounds the body's size (per plan) and closes connections idle
  * for 400 s, but not a body that trickles in: without this a slow client holds the request open.
  */
-async function withinBodyTimeout<T>(reading: Promise<T>, timeoutMs: number): Promise<T> {
+export async function withinBodyTimeout<T>(reading: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
