@@ -15,6 +15,7 @@ import { rateLimit } from './quota/rate-limit.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
 import { healthRoute } from './routes/health.js';
 import { postSegmentRoute } from './routes/post-segment.js';
+import { studiesRoute } from './routes/studies.js';
 
 /** Hono's body limit with the configured size; streams are cut off as soon as they pass it. */
 function limitBody(): MiddlewareHandler<EdgeEnv> {
@@ -38,6 +39,11 @@ export function createApp(): Hono<EdgeEnv> {
 
   app.use('/v1/segment', authenticate(), requireScope('segment'), rateLimit(), limitBody());
   app.route('/v1/segment', postSegmentRoute);
+
+  // Studies take the segment scope: filling one is segmenting, in several calls.
+  app.use('/v1/studies', authenticate(), requireScope('segment'), rateLimit(), limitBody());
+  app.use('/v1/studies/*', authenticate(), requireScope('segment'), rateLimit(), limitBody());
+  app.route('/v1/studies', studiesRoute);
 
   app.use('/v1/tokens', authenticate(), rateLimit(), limitBody());
   app.route('/v1/tokens', tokensRoute);

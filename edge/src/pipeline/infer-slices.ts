@@ -66,9 +66,34 @@ function readCache(ctx: InferSlicesContext, key: string): Promise<CachedInferenc
   });
 }
 
-/** `fieldOf` names an upload by its index in the request, for errors. Results come in `targets` order. */
+/**
+ * `fieldOf` names an upload by its index in the request, for errors. Results come in `targets`
+ * order. The first upload that cannot be decoded fails the whole call (before any inference).
+ */
 export async function inferSlices(targets: SegmentTarget[], ctx: InferSlicesContext, fieldOf: (uploadIndex: number) => string): Promise<SliceInference[]> {
-  const results: (SliceInference | undefined)[] = new Array(targets.length);
+  return (await run(targets, ctx, fieldOf, 'throw')) as SliceInference[];
+}
+
+/** A target that could not be decoded, in inferSlicesSettled's answer. */
+export interface UndecodableSlice {
+  error: DecodeError;
+}
+
+/**
+ * inferSlices for work where each slice stands alone (a study's queue batch): an upload that
+ * cannot be decoded is answered with its DecodeError in its place, and the others still run.
+ */
+export async function inferSlicesSettled(targets: SegmentTarget[], ctx: InferSlicesContext): Promise<(SliceInference | UndecodableSlice)[]> {
+  return run(targets, ctx, String, 'collect');
+}
+
+async function run(
+  targets: SegmentTarget[],
+  ctx: InferSlicesContext,
+  fieldOf: (uploadIndex: number) => string,
+  undecodable: 'throw' | 'collect',
+): Promise<(SliceInference | UndecodableSlice)[]> {
+  const results: (SliceInference | UndecodableSlice | undefined)[] = new Array(targets.length);
   const misses: Miss[] = [];
   const window = windowKey(ctx.window);
   // Frames of one upload share its hash.
@@ -92,6 +117,10 @@ export async function inferSlices(targets: SegmentTarget[], ctx: InferSlicesCont
         input = { ...input, originalWidth: decoded.sourceWidth, originalHeight: decoded.sourceHeight };
       }
     } catch (err) {
+      if (undecodable === 'collect' && err instanceof DecodeError) {
+        results[index] = { error: err };
+        continue;
+      }
       throw withField(err, fieldOf(uploadIndex));
     }
     misses.push({ index, key, sha256, input });
@@ -113,7 +142,7 @@ export async function inferSlices(targets: SegmentTarget[], ctx: InferSlicesCont
   }
   // The other request failed, or served a model it could not cache: run these ourselves.
   if (left.length > 0) await inferAndStore(left, ctx, results);
-  return results as SliceInference[];
+  return results as (SliceInference | UndecodableSlice)[];
 }
 
 /** Polls the cache while another request holds `key`; its result, or undefined when it gave up. */
@@ -126,7 +155,7 @@ async function waitForPeer(key: string, ctx: InferSlicesContext): Promise<Cached
 }
 
 /** Runs `misses` through the GPU worker pool in one fan-out and stores what may be cached. */
-async function inferAndStore(misses: Miss[], ctx: InferSlicesContext, results: (SliceInference | undefined)[]): Promise<void> {
+async function inferAndStore(misses: Miss[], ctx: InferSlicesContext, results: (SliceInference | UndecodableSlice | undefined)[]): Promise<void> {
   const out = await ctx.infer(misses.map((m) => m.input));
   // A GPU worker serving another model version (mid-rollout) is answered but never cached under
   // this version's key, so the cache cannot mix two models' results.

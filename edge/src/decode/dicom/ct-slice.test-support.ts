@@ -36,6 +36,16 @@ export interface CtSliceOptions {
   /** Frame f is the slice shifted right by f pixels, so frames differ. Default 1 (no NumberOfFrames). */
   frames?: number;
   window?: { center: number; width: number };
+  /**
+   * For series built of several files: InstanceNumber (default 1; when given, the SOP Instance
+   * UID gets it as a last component so every slice is its own instance), ImagePositionPatient's z
+   * in mm (default 0) and ImageType (default ORIGINAL\PRIMARY\AXIAL).
+   */
+  instanceNumber?: number;
+  positionZ?: number;
+  imageType?: string;
+  /** Default a fixed test UID: every file made here is of one series unless told. */
+  seriesInstanceUID?: string;
 }
 
 /** The JPEG's gray plane (jpeg-js, independent of the project's own JPEG decoder). */
@@ -70,11 +80,11 @@ function resample(src: { width: number; height: number; gray: Uint8Array }, size
 const toHu = (g: number): number => Math.min(Math.max(Math.round((g / 255) * 1500 - 1350), -1024), 3071);
 
 /** File meta with the SOP class/instance (dcmtk and GDCM warn or refuse without them). */
-function meta(): Uint8Array {
+function meta(instanceUid: string): Uint8Array {
   const group = concat(
     el(0x00020001, 'OB', Uint8Array.of(0, 1)),
     el(0x00020002, 'UI', CT_IMAGE_STORAGE),
-    el(0x00020003, 'UI', INSTANCE_UID),
+    el(0x00020003, 'UI', instanceUid),
     el(0x00020010, 'UI', EXPLICIT_LE),
     el(0x00020012, 'UI', IMPLEMENTATION_UID),
   );
@@ -126,18 +136,19 @@ export async function ctSliceDicom(opts: CtSliceOptions): Promise<string> {
     pixels,
   });
   const corner = (-0.35 * (size - 1)).toFixed(2); // DS is at most 16 characters
+  const instanceUid = opts.instanceNumber === undefined ? INSTANCE_UID : `${INSTANCE_UID}.${opts.instanceNumber}`;
   const patient = [
-    el(0x00080008, 'CS', 'ORIGINAL\\PRIMARY\\AXIAL'),
+    el(0x00080008, 'CS', opts.imageType ?? 'ORIGINAL\\PRIMARY\\AXIAL'),
     el(0x00080016, 'UI', CT_IMAGE_STORAGE),
-    el(0x00080018, 'UI', INSTANCE_UID),
+    el(0x00080018, 'UI', instanceUid),
     el(0x00080060, 'CS', 'CT'),
     el(0x00100010, 'PN', 'Test^CT'),
     el(0x00100020, 'LO', 'CT-SLICE-TEST'),
     el(0x00180050, 'DS', '1'),
     el(0x0020000d, 'UI', STUDY_UID),
-    el(0x0020000e, 'UI', SERIES_UID),
-    el(0x00200013, 'IS', '1'),
-    el(0x00200032, 'DS', `${corner}\\${corner}\\0`), // centred on the isocentre
+    el(0x0020000e, 'UI', opts.seriesInstanceUID ?? SERIES_UID),
+    el(0x00200013, 'IS', String(opts.instanceNumber ?? 1)),
+    el(0x00200032, 'DS', `${corner}\\${corner}\\${opts.positionZ ?? 0}`), // centred on the isocentre
     el(0x00200037, 'DS', '1\\0\\0\\0\\1\\0'),
     el(0x00280030, 'DS', '0.7\\0.7'),
   ];
@@ -145,6 +156,6 @@ export async function ctSliceDicom(opts: CtSliceOptions): Promise<string> {
   // ascending tag order, so merge and sort (stable: one element per tag here).
   const dataset = [...patient, ...image].sort((a, b) => tagOf(a) - tagOf(b));
   await mkdir(dirname(opts.outPath), { recursive: true });
-  await writeFile(opts.outPath, concat(meta(), ...dataset));
+  await writeFile(opts.outPath, concat(meta(instanceUid), ...dataset));
   return opts.outPath;
 }

@@ -1,0 +1,35 @@
+/**
+ * Names of a study's things: random ids, its Durable Object's name, and its R2 keys. Every key of
+ * a study sits under one per-tenant prefix, so DELETE and expiry remove it all with one listing.
+ */
+
+/** 128 random bits, base32 (lowercase, no padding): unguessable, URL-safe, case-insensitive. */
+export function newStudyId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0;
+  let value = 0;
+  let out = 'st_';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}
+
+/** What an id from newStudyId looks like; anything else is a 404 without touching storage. */
+export const STUDY_ID_PATTERN = /^st_[a-z2-7]{26}$/;
+
+/** The Durable Object name: tenant and id, so ids never cross tenants. */
+export const studyObjectName = (tenant: string, id: string): string => `${tenant}/${id}`;
+
+export const studyPrefix = (tenant: string, id: string): string => `studies/${tenant}/${id}/`;
+/** An uploaded instance, by the SHA-256 of its bytes (identical bytes are stored once). */
+export const instanceKey = (tenant: string, id: string, sha256: string): string => `${studyPrefix(tenant, id)}in/${sha256}`;
+/** A processed slice's mask PNG. */
+export const maskKey = (tenant: string, id: string, sopHash: string): string => `${studyPrefix(tenant, id)}mask/${sopHash}.png`;
