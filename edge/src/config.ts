@@ -41,6 +41,8 @@ const EdgeConfigSchema = z
     AUTH_FAILURES_PER_MINUTE: envInt(1, 10_000).default(20),
     BODY_TIMEOUT_MS: envInt(1_000, 600_000).default(60_000),
     CACHE_TTL_HOURS: envInt(1, 24 * 365).default(24),
+    STUDY_RECEIVING_TTL_SECONDS: envInt(1, 7 * 86_400).default(86_400),
+    STUDY_RESULTS_TTL_HOURS: envInt(1, 24 * 90).default(168),
     WORKER_TIMEOUT_MS: envInt(100, 600_000).default(60_000),
     WORKER_HMAC_SECRET: z.string().min(16).optional(),
     TOKEN_SIGNING_SECRET: z.string().min(16).optional(),
@@ -68,6 +70,10 @@ const EdgeConfigSchema = z
       authFailuresPerMinute: v.AUTH_FAILURES_PER_MINUTE,
       bodyTimeoutMs: v.BODY_TIMEOUT_MS,
       cacheTtlMs: v.CACHE_TTL_HOURS * 3_600_000,
+      /** A study never committed is purged this long after it was created. */
+      studyReceivingTtlMs: v.STUDY_RECEIVING_TTL_SECONDS * 1000,
+      /** A finished study (results, masks) is purged this long after it finished. */
+      studyResultsTtlMs: v.STUDY_RESULTS_TTL_HOURS * 3_600_000,
       workerTimeoutMs: v.WORKER_TIMEOUT_MS,
       workerHmacSecret: v.WORKER_HMAC_SECRET ?? DEV_HMAC_SECRET,
       tokenSigningSecret: v.TOKEN_SIGNING_SECRET ?? DEV_TOKEN_SIGNING_SECRET,

@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { concatBytes } from '../../shared/concat-bytes.js';
 import { compressDicom, requireDicomTools } from '../../edge/src/decode/dicom/compressed-fixtures.test-support.js';
 import { ctSliceDicom } from '../../edge/src/decode/dicom/ct-slice.test-support.js';
 import { mulberry32 } from '../../shared/seeded-random.js';
 import { startEdgeStack, type EdgeStack } from './edge-stack.js';
 import { dataPath, dicom } from './fixtures.js';
+import { stowBody } from './study-fixtures.js';
 
 const VOLUME = 'Data-1_coronacases_org_001';
 /** Slices 40..47 of one volume, 2.5 mm apart (head-first: z rises with the slice number). */
@@ -75,13 +75,6 @@ afterAll(async () => {
 });
 
 const auth = (k = key) => ({ authorization: `Bearer ${k}` });
-
-/** A STOW-RS request body (PS3.18 10.5): multipart/related, one application/dicom part per instance. */
-function stowBody(instances: Uint8Array[], boundary = 'DICOMwebBoundary42'): { body: Uint8Array; type: string } {
-  const enc = new TextEncoder();
-  const parts = instances.flatMap((bytes) => [enc.encode(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), bytes, enc.encode('\r\n')]);
-  return { body: concatBytes([...parts, enc.encode(`--${boundary}--\r\n`)]), type: `multipart/related; type="application/dicom"; boundary=${boundary}` };
-}
 
 async function createStudy(body: object = {}, headers: Record<string, string> = {}): Promise<Response> {
   return stack.fetch('/v1/studies', { method: 'POST', body: JSON.stringify(body), headers: { ...auth(), 'content-type': 'application/json', ...headers } });

@@ -4,12 +4,11 @@
  * with another body is a 409. The claim is one INSERT OR IGNORE, so two racing requests agree.
  */
 import { EdgeError } from '../http/edge-error.js';
-import { RESULTS_TTL_MS, RECEIVING_TTL_MS } from './study-state.js';
 
 /** Keys are the caller's strings: printable ASCII, bounded. */
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
-/** A claim outlives any study it can name (uncommitted expiry plus results retention). */
-const CLAIM_TTL_MS = RECEIVING_TTL_MS + RESULTS_TTL_MS;
+/** A claim outlives any study it can name (the longest receiving TTL plus the longest results retention config allows). */
+const CLAIM_TTL_MS = (7 * 24 + 90 * 24) * 3_600_000;
 
 export function parseIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;

@@ -6,15 +6,14 @@
  * purges finished ones after their retention, deleting their R2 objects with them.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { loadConfig, type EdgeBindings } from '../config.js';
 import type { InstanceHeader } from './instance-header.js';
 import { skipReason, orderSeries } from './series-geometry.js';
 import { SliceOutcome, StudyStatus, type CreateStudyBody, type SliceState } from './study-schemas.js';
 import { studyPrefix } from './study-keys.js';
 
-/** A study never committed is purged this long after it was created. */
-export const RECEIVING_TTL_MS = 24 * 60 * 60 * 1000;
-/** A finished study (results, masks) is purged this long after it finished. */
-export const RESULTS_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** How often a study still processing at its expiry is looked at again. */
+const PROCESSING_RECHECK_MS = 60 * 60 * 1000;
 
 export interface StudyRow {
   id: string;
@@ -82,7 +81,7 @@ export class StudyState extends DurableObject<Env> {
   async create(input: { id: string; tenant: string; settings: CreateStudyBody; bodySha256: string; now: number }): Promise<{ study: StudyRow; created: boolean }> {
     const existing = this.study();
     if (existing) return { study: existing, created: false };
-    const expiresAt = input.now + RECEIVING_TTL_MS;
+    const expiresAt = input.now + this.ttl().receivingMs;
     this.ctx.storage.sql.exec(
       'INSERT INTO study (id, tenant, status, created_at, expires_at, settings, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)',
       input.id,
@@ -246,11 +245,17 @@ export class StudyState extends DurableObject<Env> {
       return;
     }
     // Still processing: look again later rather than purge work in flight.
-    await this.ctx.storage.setAlarm(Date.now() + RECEIVING_TTL_MS);
+    await this.ctx.storage.setAlarm(Date.now() + PROCESSING_RECHECK_MS);
+  }
+
+  /** STUDY_RECEIVING_TTL_SECONDS and STUDY_RESULTS_TTL_HOURS (wrangler.toml), read per call so a config change applies. */
+  private ttl(): { receivingMs: number; resultsMs: number } {
+    const config = loadConfig(this.env as EdgeBindings);
+    return { receivingMs: config.studyReceivingTtlMs, resultsMs: config.studyResultsTtlMs };
   }
 
   private async finish(now: number, status: StudyStatus): Promise<void> {
-    const expiresAt = now + RESULTS_TTL_MS;
+    const expiresAt = now + this.ttl().resultsMs;
     this.ctx.storage.sql.exec('UPDATE study SET status = ?, finished_at = ?, expires_at = ?', status, now, expiresAt);
     await this.ctx.storage.setAlarm(expiresAt);
   }

@@ -1,0 +1,52 @@
+/**
+ * Test support for the study tests: CT series in HU with full geometry, made from consecutive
+ * slices of one pseudo-labelled volume, and the STOW-RS request body a DICOMweb client sends.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { concatBytes } from '../../shared/concat-bytes.js';
+import { ctSliceDicom } from '../../edge/src/decode/dicom/ct-slice.test-support.js';
+import { dataPath } from './fixtures.js';
+
+export const VOLUME = 'Data-1_coronacases_org_001';
+
+export interface SeriesOptions {
+  /** First slice number of the volume, then consecutive ones. */
+  from: number;
+  count: number;
+  size: number;
+  spacingMm: number;
+  /** Added to the InstanceNumbers (which also name the SOP Instance UIDs), so series do not collide. */
+  instanceBase?: number;
+  seriesInstanceUID?: string;
+}
+
+/** The series' files, in acquisition order (z rising by spacingMm). */
+export async function ctSeries(dir: string, o: SeriesOptions): Promise<string[]> {
+  const paths: string[] = [];
+  for (let i = 0; i < o.count; i++) {
+    const n = o.from + i;
+    paths.push(
+      await ctSliceDicom({
+        jpegPath: fileURLToPath(dataPath(`covid-semiseg/pseudo/images/${VOLUME}_${n}.jpg`)),
+        outPath: join(dir, `${o.seriesInstanceUID ?? 'main'}-${n}.dcm`),
+        storage: 'unsigned-intercept',
+        size: o.size,
+        instanceNumber: (o.instanceBase ?? 0) + i + 1,
+        positionZ: -100 + i * o.spacingMm,
+        ...(o.seriesInstanceUID ? { seriesInstanceUID: o.seriesInstanceUID } : {}),
+      }),
+    );
+  }
+  return paths;
+}
+
+export const readBytes = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
+
+/** A STOW-RS request body (PS3.18 10.5): multipart/related, one application/dicom part per instance. */
+export function stowBody(instances: Uint8Array[], boundary = 'DICOMwebBoundary42'): { body: Uint8Array<ArrayBuffer>; type: string } {
+  const enc = new TextEncoder();
+  const parts = instances.flatMap((bytes) => [enc.encode(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), bytes, enc.encode('\r\n')]);
+  return { body: concatBytes([...parts, enc.encode(`--${boundary}--\r\n`)]) as Uint8Array<ArrayBuffer>, type: `multipart/related; type="application/dicom"; boundary=${boundary}` };
+}
