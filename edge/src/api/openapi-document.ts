@@ -8,6 +8,7 @@ import { TokenRequest, TokenResponse } from '../auth/upload-token-schemas.js';
 import { HealthResponse } from './health-response.js';
 import { SegmentQuery } from './segment-query.js';
 import { MaskImage, SeriesResult, SliceResult } from './segment-response.js';
+import { CreateStudyBody, InstancesAnswer, StudyCreated, StudyView } from '../studies/study-schemas.js';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const binary = { type: 'string', format: 'binary' };
@@ -16,9 +17,11 @@ const PROBLEM_STATUSES: Record<string, string> = {
   '400': 'Malformed request or parameters',
   '401': 'Missing, invalid, revoked or expired credential',
   '403': 'Credential lacks the scope, or the upload token has no uploads left',
+  '404': 'No such study (or another tenant\'s)',
   '406': 'Accept: image/png asked for more than one slice',
+  '409': 'The study is not receiving (committed, finished or expired), or an Idempotency-Key was reused with another body',
   '413': 'Body, image or series too large',
-  '415': 'Not PNG, JPEG or uncompressed DICOM (names the transfer syntax), or content type contradicts the bytes',
+  '415': 'Not PNG, JPEG or DICOM, DICOM in a transfer syntax without a codec (names it), or content type contradicts the bytes',
   '422': 'Damaged or unusable image (truncated, corrupt, no pixel data, not a slice)',
   '429': 'Rate limit exceeded (Retry-After)',
   '503': 'No GPU worker available (Retry-After)',
@@ -41,6 +44,10 @@ function componentSchemas(): Record<string, unknown> {
     ['TokenRequest', TokenRequest],
     ['TokenResponse', TokenResponse],
     ['Problem', Problem],
+    ['CreateStudy', CreateStudyBody],
+    ['StudyCreated', StudyCreated],
+    ['InstancesAnswer', InstancesAnswer],
+    ['Study', StudyView],
   ];
   for (const [id, schema] of entries) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', uri: (id) => `#/components/schemas/${id}` }) as {
@@ -80,7 +87,7 @@ export function openApiDocument(serverUrl: string, model: { name: string; versio
         post: {
           operationId: 'segment',
           summary: 'Segment lung infection in one slice or a short series',
-          description: `Raw body: one PNG (8/16-bit gray, RGB(A), palette), JPEG (baseline/progressive, EXIF orientation applied) or uncompressed DICOM (windowed to the lung window unless overridden). multipart/form-data: up to ${maxSlices} \`file\` parts, answered in upload order. Send \`Accept: image/png\` (single slice) for the mask as a PNG. Results are cached per tenant by content (X-Cache: HIT|MISS).`,
+          description: `Raw body: one PNG (8/16-bit gray, RGB(A), palette), JPEG (baseline/progressive, EXIF orientation applied) or DICOM (uncompressed, RLE, JPEG, JPEG-LS, JPEG 2000 or HTJ2K; windowed to the lung window unless overridden). multipart/form-data: up to ${maxSlices} \`file\` parts, answered in upload order. Send \`Accept: image/png\` (single slice) for the mask as a PNG. Results are cached per tenant by content (X-Cache: HIT|MISS).`,
           parameters: queryParameters(),
           requestBody: {
             required: true,
@@ -104,6 +111,71 @@ export function openApiDocument(serverUrl: string, model: { name: string; versio
             },
             ...problems(['400', '401', '403', '406', '413', '415', '422', '429', '503', '504']),
           },
+        },
+      },
+      '/v1/studies': {
+        post: {
+          operationId: 'createStudy',
+          summary: 'Create a study: a CT series sent in several calls and segmented asynchronously',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'The same key and body return the same study; another body under the key is 409.', schema: { type: 'string', maxLength: 255 } }],
+          requestBody: { required: false, content: { 'application/json': { schema: ref('CreateStudy') } } },
+          responses: {
+            '201': { description: 'Created; Location names it.', content: { 'application/json': { schema: ref('StudyCreated') } } },
+            '200': { description: 'An Idempotency-Key replay: the study it created.', content: { 'application/json': { schema: ref('StudyCreated') } } },
+            ...problems(['400', '401', '403', '409', '429']),
+          },
+        },
+      },
+      '/v1/studies/{id}': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        get: {
+          operationId: 'getStudy',
+          summary: 'Status, progress and per-series results (slices in patient order, volumes)',
+          responses: { '200': { description: 'The study.', content: { 'application/json': { schema: ref('Study') } } }, ...problems(['401', '403', '404', '429']) },
+        },
+        delete: {
+          operationId: 'deleteStudy',
+          summary: 'Delete the study and everything stored for it',
+          responses: { '204': { description: 'Gone.' }, ...problems(['401', '403', '404', '429']) },
+        },
+      },
+      '/v1/studies/{id}/instances': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        post: {
+          operationId: 'addStudyInstances',
+          summary: 'Add DICOM instances (STOW-RS multipart/related, multipart/form-data, one application/dicom, or a zip)',
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/related': { schema: binary },
+              'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'array', items: binary } } } },
+              'application/dicom': { schema: binary },
+              'application/zip': { schema: binary },
+            },
+          },
+          responses: {
+            '200': { description: 'Counts, and each rejected part with its index, code and reason.', content: { 'application/json': { schema: ref('InstancesAnswer') } } },
+            ...problems(['400', '401', '403', '404', '409', '413', '415', '429']),
+          },
+        },
+      },
+      '/v1/studies/{id}/commit': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        post: {
+          operationId: 'commitStudy',
+          summary: 'Stop receiving and queue the slices',
+          responses: { '202': { description: 'Queued.' }, ...problems(['401', '403', '404', '409', '429']) },
+        },
+      },
+      '/v1/studies/{id}/slices/{sop}/mask': {
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'sop', in: 'path', required: true, description: 'SOP Instance UID', schema: { type: 'string' } },
+        ],
+        get: {
+          operationId: 'getStudySliceMask',
+          summary: "A processed slice's mask",
+          responses: { '200': { description: 'PNG, 0/255, the slice size.', content: { 'image/png': { schema: binary } } }, ...problems(['401', '403', '404', '429']) },
         },
       },
       '/v1/tokens': {

@@ -16,7 +16,7 @@ import { readInstanceHeader } from '../studies/instance-header.js';
 import { readInstanceParts, type PartRejection } from '../studies/read-instance-parts.js';
 import type { SliceMessage } from '../studies/slice-message.js';
 import { instanceKey, maskKey, newStudyId, STUDY_ID_PATTERN } from '../studies/study-keys.js';
-import { CreateStudyBody } from '../studies/study-schemas.js';
+import { CreateStudyBody, type InstancesAnswer } from '../studies/study-schemas.js';
 import type { AddInstanceResult, NewInstance, QueuedSlice } from '../studies/study-state.js';
 import { studyStub } from '../studies/study-stub.js';
 import { studyView } from '../studies/study-view.js';
@@ -107,7 +107,8 @@ export const studiesRoute = new Hono<EdgeEnv>()
         else rejections.push({ index: f.index, source: f.source, code: r.code, reason: r.reason });
       });
       rejections.sort((a, b) => a.index - b.index);
-      return c.json({ accepted: accepted.length, rejected: rejections.length, instances: accepted, rejections }, 200);
+      const answer: InstancesAnswer = { accepted: accepted.length, rejected: rejections.length, instances: accepted, rejections };
+      return c.json(answer, 200);
     });
   })
 

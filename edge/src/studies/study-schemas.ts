@@ -32,3 +32,69 @@ export const SliceOutcome = z.object({
   cached: z.boolean(),
 });
 export type SliceOutcome = z.infer<typeof SliceOutcome>;
+
+const SliceView = z
+  .object({
+    sopInstanceUID: z.string(),
+    state: SliceState,
+    positionMm: z.number().optional().meta({ description: 'Position along the slice normal (Image Position Patient projected on the normal of Image Orientation Patient).' }),
+    instanceNumber: z.number().int().optional(),
+    infectedPixels: z.number().int().nonnegative().optional(),
+    infectedAreaMm2: z.number().nonnegative().optional().meta({ description: 'From Pixel Spacing.' }),
+    lesionCount: z.number().int().nonnegative().optional(),
+    maskUrl: z.string().optional().meta({ description: 'The mask PNG (0/255, the slice size).' }),
+    reason: z.string().optional().meta({ description: 'Why the slice failed: a code, then a sentence.' }),
+  });
+
+const SeriesView = z
+  .object({
+    seriesInstanceUID: z.string().nullable(),
+    modality: z.string().nullable(),
+    seriesDescription: z.string().optional(),
+    sliceCount: z.number().int().nonnegative().meta({ description: 'Slices segmented or to be segmented; skipped ones are listed apart.' }),
+    orderedBy: z.enum(['position', 'instance_number', 'upload']).optional(),
+    sliceSpacingMm: z.number().positive().optional().meta({ description: 'Median distance between consecutive slices along the normal.' }),
+    spacingFrom: z.enum(['positions', 'slice_thickness']).optional(),
+    pixelSpacing: z.tuple([z.number(), z.number()]).optional(),
+    slices: z.array(SliceView).meta({ description: 'In patient order (ascending along the slice normal).' }),
+    skipped: z.array(z.object({ sopInstanceUID: z.string(), reason: z.string() })),
+    results: z
+      .object({
+        infectedVolumeMl: z.number().nonnegative().nullable(),
+        mostInfectedSlice: z.string().nullable(),
+        slicesFailed: z.number().int().nonnegative(),
+      })
+      .optional()
+      .meta({ description: 'Once every slice of the series is settled.' }),
+  });
+
+export const StudyView = z
+  .object({
+    id: z.string(),
+    status: StudyStatus,
+    externalId: z.string().optional(),
+    createdAt: z.string(),
+    committedAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    expiresAt: z.string().meta({ description: 'When the study and everything stored for it is purged.' }),
+    progress: z.object({ slicesTotal: z.number().int(), slicesDone: z.number().int(), slicesFailed: z.number().int() }),
+    series: z.array(SeriesView),
+  })
+  .meta({ id: 'Study' });
+export type StudyView = z.infer<typeof StudyView>;
+export type SeriesView = z.infer<typeof SeriesView>;
+export type SliceView = z.infer<typeof SliceView>;
+
+export const StudyCreated = z
+  .object({ id: z.string(), status: StudyStatus, externalId: z.string().optional(), url: z.string() })
+  .meta({ id: 'StudyCreated' });
+
+export const InstancesAnswer = z
+  .object({
+    accepted: z.number().int().nonnegative(),
+    rejected: z.number().int().nonnegative(),
+    instances: z.array(z.object({ index: z.number().int(), sopInstanceUID: z.string() })),
+    rejections: z.array(z.object({ index: z.number().int(), source: z.string(), code: z.string(), reason: z.string() })),
+  })
+  .meta({ id: 'InstancesAnswer' });
+export type InstancesAnswer = z.infer<typeof InstancesAnswer>;

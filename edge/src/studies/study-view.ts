@@ -6,47 +6,7 @@
  */
 import type { InstanceRow, StudyRow } from './study-state.js';
 import { orderSeries, volumeMl } from './series-geometry.js';
-
-export interface SliceView {
-  sopInstanceUID: string;
-  state: InstanceRow['state'];
-  /** Position along the slice normal, mm (absent when the series is ordered by InstanceNumber). */
-  positionMm?: number;
-  instanceNumber?: number;
-  infectedPixels?: number;
-  infectedAreaMm2?: number;
-  lesionCount?: number;
-  maskUrl?: string;
-  reason?: string;
-}
-
-export interface SeriesView {
-  seriesInstanceUID: string | null;
-  modality: string | null;
-  seriesDescription?: string;
-  /** Slices segmented or to be segmented (skipped ones are listed apart). */
-  sliceCount: number;
-  orderedBy?: string;
-  sliceSpacingMm?: number;
-  spacingFrom?: string;
-  pixelSpacing?: [number, number];
-  slices: SliceView[];
-  skipped: { sopInstanceUID: string; reason: string }[];
-  /** Once every slice of the series is settled. */
-  results?: { infectedVolumeMl: number | null; mostInfectedSlice: string | null; slicesFailed: number };
-}
-
-export interface StudyView {
-  id: string;
-  status: StudyRow['status'];
-  externalId?: string;
-  createdAt: string;
-  committedAt?: string;
-  finishedAt?: string;
-  expiresAt: string;
-  progress: { slicesTotal: number; slicesDone: number; slicesFailed: number };
-  series: SeriesView[];
-}
+import type { SeriesView, SliceView, StudyView } from './study-schemas.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
