@@ -6,7 +6,8 @@
  * application/dicom) with a localizer, a second series and damaged files mixed in; committed,
  * processed through the queue, read back in patient order with volumes; then deleted.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +182,20 @@ describe('study creation', () => {
     for (const id of ['st_aaaaaaaaaaaaaaaaaaaaaaaaaa', 'nope', '../x']) {
       expect((await stack.fetch(`/v1/studies/${id}`, { headers: auth() })).status, id).toBe(404);
     }
+  });
+
+  it('takes a zip of instances (what a PACS export or a phone app uploads), skipping DICOMDIR', async () => {
+    const { id } = (await (await createStudy()).json()) as { id: string };
+    const zipPath = join(dir, 'series.zip');
+    const names = ['slice 1', 'slice 2', 'slice 3'];
+    names.forEach((n, i) => writeFileSync(join(dir, `z${i}.dcm`), files.get(n)!));
+    writeFileSync(join(dir, 'DICOMDIR'), files.get('slice 1')!);
+    const script = 'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:\n    for p in sys.argv[2:]: z.write(p, "IMG/" + p.split("/")[-1])\n';
+    const made = spawnSync('/usr/bin/python3', ['-c', script, zipPath, join(dir, 'DICOMDIR'), ...names.map((_, i) => join(dir, `z${i}.dcm`))]);
+    expect(made.status, String(made.stderr)).toBe(0);
+    const res = await stack.fetch(`/v1/studies/${id}/instances`, { method: 'POST', body: readFileSync(zipPath), headers: { ...auth(), 'content-type': 'application/zip' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 3, rejected: 0 });
   });
 
   it('a study with nothing to segment fails at commit', async () => {
