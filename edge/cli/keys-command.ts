@@ -1,13 +1,15 @@
 /**
- * The `keys` CLI (create, list, revoke API keys) as a function the tests can call: parses argv
- * with node:util parseArgs, runs the key store against the local D1 (default) or the production
- * one (`--remote`), and writes to the given streams. keys.ts only wires it to the process.
+ * The `keys` CLI (create, list, revoke API keys; create a tenant's webhook signing secret) as a
+ * function the tests can call: parses argv with node:util parseArgs, runs the key store against
+ * the local D1 (default) or the production one (`--remote`), and writes to the given streams.
+ * keys.ts only wires it to the process.
  */
 import { parseArgs } from 'node:util';
 import { KeyInputError, createKey, listKeys, revokeKey, validateNewKey, validateTenant } from '../src/auth/key-store.js';
 import type { KeyRecord } from '../src/auth/key-record.js';
 import type { SqlDatabase } from '../src/auth/sql-database.js';
 import { SCOPES, type Scope } from '../src/http/edge-env.js';
+import { createWebhookSecret } from '../src/webhooks/webhook-secret-store.js';
 import { withLocalD1 } from './local-d1.js';
 import { LOCAL_STATE_DIR } from './local-state.js';
 import { wranglerD1 } from './wrangler-d1.js';
@@ -18,6 +20,8 @@ Commands:
   create --tenant T --name N [--scopes segment,tokens:create]   create a key (printed once)
   list [--tenant T]                                              list keys (never the keys)
   revoke <id>                                                    revoke a key and its tokens
+  webhook-secret create --tenant T                               new webhook signing secret
+                                                                 (printed once; replaces the old)
 
 Options:
   --json              machine-readable output on stdout
@@ -147,6 +151,25 @@ export async function runKeysCommand(argv: readonly string[], io: KeysIo = proce
           return 1;
         }
         if (!values.json) io.stdout(`Revoked ${id}; it and the upload tokens it minted no longer work.\n`);
+        return 0;
+      }
+      case 'webhook-secret': {
+        const [sub, ...extra] = rest;
+        if (sub !== 'create') throw new UsageError(sub === undefined ? 'webhook-secret needs a subcommand: create' : `unknown webhook-secret subcommand '${sub}'`);
+        if (extra.length > 0) throw new UsageError(`webhook-secret create takes no positional arguments, got '${extra[0]}'`);
+        if (values.tenant === undefined) throw new UsageError('webhook-secret create needs --tenant');
+        if (values.name !== undefined || values.scopes !== undefined) throw new UsageError('webhook-secret create takes no --name or --scopes');
+        const tenant = validateTenant(values.tenant);
+        const createdAt = Date.now();
+        const secret = await withDb((db) => createWebhookSecret(db, tenant, createdAt));
+        if (values.json) {
+          io.stdout(JSON.stringify({ secret, tenant, createdAt: new Date(createdAt).toISOString() }) + '\n');
+        } else {
+          io.stdout(
+            `Created the webhook signing secret of tenant "${tenant}"; any previous one no longer signs.\n` +
+              `Secret, shown this once; give it to the tenant to verify study events:\n\n${secret}\n`,
+          );
+        }
         return 0;
       }
       default:

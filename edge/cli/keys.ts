@@ -1,6 +1,7 @@
 /**
- * Entry of `npm run keys` (tsx edge/cli/keys.ts create|list|revoke …): manages partner API keys
- * in the local D1 of `npm start`, or the production one with --remote. Logic: keys-command.ts.
+ * Entry of `npm run keys` (tsx edge/cli/keys.ts create|list|revoke|webhook-secret …): manages
+ * partner API keys and webhook signing secrets in the local D1 of `npm start`, or the production
+ * one with --remote. Logic: keys-command.ts.
  */
 import { runKeysCommand } from './keys-command.js';
 
