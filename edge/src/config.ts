@@ -43,6 +43,8 @@ const EdgeConfigSchema = z
     CACHE_TTL_HOURS: envInt(1, 24 * 365).default(24),
     STUDY_RECEIVING_TTL_SECONDS: envInt(1, 7 * 86_400).default(86_400),
     STUDY_RESULTS_TTL_HOURS: envInt(1, 24 * 90).default(168),
+    WEBHOOK_RETRY_BASE_SECONDS: envInt(1, 3600).default(30),
+    WEBHOOK_MAX_ATTEMPTS: envInt(1, 20).default(8),
     WORKER_TIMEOUT_MS: envInt(100, 600_000).default(60_000),
     WORKER_HMAC_SECRET: z.string().min(16).optional(),
     TOKEN_SIGNING_SECRET: z.string().min(16).optional(),
@@ -62,6 +64,8 @@ const EdgeConfigSchema = z
     }
     return {
       production: v.ENVIRONMENT === 'production',
+      /** Exactly "development": dev secrets, and http callback URLs to 127.0.0.1 / localhost. */
+      development: v.ENVIRONMENT === DEVELOPMENT,
       workerOrigins: v.WORKER_ORIGINS,
       model: { name: v.MODEL_NAME, version: v.MODEL_VERSION, inputSize: v.MODEL_INPUT_SIZE },
       maxSlicesPerRequest: v.MAX_SLICES_PER_REQUEST,
@@ -75,6 +79,9 @@ const EdgeConfigSchema = z
       /** A finished study (results, masks) is purged this long after it finished. */
       studyResultsTtlMs: v.STUDY_RESULTS_TTL_HOURS * 3_600_000,
       workerTimeoutMs: v.WORKER_TIMEOUT_MS,
+      /** Study webhooks: attempt n (from 1) waits base x 4^(n-2) after the one before; at most this many. */
+      webhookRetryBaseMs: v.WEBHOOK_RETRY_BASE_SECONDS * 1000,
+      webhookMaxAttempts: v.WEBHOOK_MAX_ATTEMPTS,
       workerHmacSecret: v.WORKER_HMAC_SECRET ?? DEV_HMAC_SECRET,
       tokenSigningSecret: v.TOKEN_SIGNING_SECRET ?? DEV_TOKEN_SIGNING_SECRET,
     };

@@ -20,6 +20,7 @@ import { CreateStudyBody, type InstancesAnswer } from '../studies/study-schemas.
 import type { AddInstanceResult, NewInstance, QueuedSlice } from '../studies/study-state.js';
 import { studyStub } from '../studies/study-stub.js';
 import { studyView } from '../studies/study-view.js';
+import { checkCallbackUrl } from '../webhooks/callback-url-policy.js';
 import { DICOM_MAX_PIXELS } from '../upload/decode-upload.js';
 
 /** Per upload call: instances (parts or zip entries) and what a zip may inflate to (the isolate has 128 MB). */
@@ -52,6 +53,10 @@ export const studiesRoute = new Hono<EdgeEnv>()
     const parsed = CreateStudyBody.safeParse(json);
     if (!parsed.success) {
       throw new EdgeError(400, 'invalid_parameter', describeIssues(parsed.error), { field: issueField(parsed.error.issues[0]!) || 'body' });
+    }
+    if (parsed.data.callbackUrl !== undefined) {
+      const allowed = checkCallbackUrl(parsed.data.callbackUrl, { development: c.var.config.development });
+      if (!allowed.ok) throw new EdgeError(400, 'invalid_parameter', `callbackUrl: ${allowed.reason}`, { field: 'callbackUrl' });
     }
     const tenant = c.var.principal.tenant;
     const key = parseIdempotencyKey(c.req.header('idempotency-key'));

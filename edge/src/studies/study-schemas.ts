@@ -79,6 +79,14 @@ export const StudyView = z
     expiresAt: z.string().meta({ description: 'When the study and everything stored for it is purged.' }),
     progress: z.object({ slicesTotal: z.number().int(), slicesDone: z.number().int(), slicesFailed: z.number().int() }),
     series: z.array(SeriesView),
+    webhook: z
+      .object({
+        state: z.enum(['pending', 'delivered', 'given_up']),
+        nextAttemptAt: z.string().optional(),
+        attempts: z.array(z.object({ at: z.string(), httpStatus: z.number().int().optional(), error: z.string().optional() })),
+      })
+      .optional()
+      .meta({ description: 'Delivery of the completion event to callbackUrl, every attempt.' }),
   })
   .meta({ id: 'Study' });
 export type StudyView = z.infer<typeof StudyView>;

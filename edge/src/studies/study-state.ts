@@ -2,8 +2,9 @@
  * StudyState, the Durable Object that holds one study: its settings, every instance received
  * (header, where its bytes are, what became of it) and its progress. One instance per
  * tenant and study id, so another tenant's id names an empty object (404) and a study's writes
- * are serialised without locks. SQLite storage; an alarm expires studies never committed and
- * purges finished ones after their retention, deleting their R2 objects with them.
+ * are serialised without locks. SQLite storage; the alarm expires studies never committed,
+ * purges finished ones after their retention (deleting their R2 objects with them), and delivers
+ * the completion webhook with retries, every attempt recorded.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { loadConfig, type EdgeBindings } from '../config.js';
@@ -11,6 +12,9 @@ import type { InstanceHeader } from './instance-header.js';
 import { skipReason, orderSeries } from './series-geometry.js';
 import { SliceOutcome, StudyStatus, type CreateStudyBody, type SliceState } from './study-schemas.js';
 import { studyPrefix } from './study-keys.js';
+import { deliverWebhook } from '../webhooks/deliver-webhook.js';
+import { checkCallbackUrl } from '../webhooks/callback-url-policy.js';
+import { findWebhookSecret } from '../webhooks/webhook-secret-store.js';
 
 /** How often a study still processing at its expiry is looked at again. */
 const PROCESSING_RECHECK_MS = 60 * 60 * 1000;
@@ -27,6 +31,14 @@ export interface StudyRow {
   /** SHA-256 of the creating request's body, for Idempotency-Key replays. */
   bodySha256: string;
   studyInstanceUID: string | null;
+  webhook: WebhookRow | null;
+}
+
+/** The completion event for callbackUrl: what is sent, how far delivery got, every attempt. */
+export interface WebhookRow {
+  state: 'pending' | 'delivered' | 'given_up';
+  nextAt: number | null;
+  attempts: { at: number; httpStatus?: number; error?: string }[];
 }
 
 export interface InstanceRow {
@@ -71,7 +83,8 @@ export class StudyState extends DurableObject<Env> {
     sql.exec(`CREATE TABLE IF NOT EXISTS study (
       id TEXT PRIMARY KEY, tenant TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,
       committed_at INTEGER, finished_at INTEGER, expires_at INTEGER NOT NULL, settings TEXT NOT NULL,
-      body_sha256 TEXT NOT NULL, study_uid TEXT)`);
+      body_sha256 TEXT NOT NULL, study_uid TEXT,
+      webhook_id TEXT, webhook_body TEXT, webhook_state TEXT, webhook_next_at INTEGER, webhook_attempts TEXT)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS instance (
       sop_uid TEXT PRIMARY KEY, r2_key TEXT NOT NULL, sha256 TEXT NOT NULL, header TEXT NOT NULL,
       state TEXT NOT NULL, reason TEXT, outcome TEXT, mask_key TEXT)`);
@@ -236,16 +249,43 @@ export class StudyState extends DurableObject<Env> {
     return true;
   }
 
-  /** Expiry: an uncommitted study after RECEIVING_TTL_MS, a finished one after RESULTS_TTL_MS. */
+  /** Webhook attempts when due; expiry of an uncommitted study, and of a finished one after its retention. */
   override async alarm(): Promise<void> {
-    const study = this.study();
+    let study = this.study();
     if (!study) return;
-    if (study.status === 'receiving' || study.finishedAt !== null) {
+    const now = Date.now();
+    if (study.webhook?.state === 'pending' && (study.webhook.nextAt ?? 0) <= now) {
+      await this.attemptWebhook(study, now);
+      study = this.study()!;
+    }
+    if (study.expiresAt <= now && (study.status === 'receiving' || study.finishedAt !== null)) {
       await this.purge();
       return;
     }
-    // Still processing: look again later rather than purge work in flight.
-    await this.ctx.storage.setAlarm(Date.now() + PROCESSING_RECHECK_MS);
+    // Still processing at expiry: look again later rather than purge work in flight.
+    const next = study.expiresAt <= now ? now + PROCESSING_RECHECK_MS : study.expiresAt;
+    await this.ctx.storage.setAlarm(study.webhook?.state === 'pending' ? Math.min(next, study.webhook.nextAt ?? next) : next);
+  }
+
+  /** One delivery attempt; schedules the next with exponential backoff, or gives up after the configured number. */
+  private async attemptWebhook(study: StudyRow, now: number): Promise<void> {
+    const config = loadConfig(this.env as EdgeBindings);
+    const sql = this.ctx.storage.sql;
+    const row = sql.exec<{ webhook_id: string; webhook_body: string }>('SELECT webhook_id, webhook_body FROM study').one();
+    const attempts = [...(study.webhook?.attempts ?? [])];
+    const url = study.settings.callbackUrl ?? '';
+    const allowed = checkCallbackUrl(url, { development: config.development });
+    const secret = allowed.ok ? await findWebhookSecret(this.env.DB, study.tenant) : undefined;
+    const result = !allowed.ok
+      ? { ok: false, error: `not sent: ${allowed.reason}` }
+      : !secret
+        ? { ok: false, error: 'not sent: the tenant has no webhook secret (npm run keys -- webhook-secret create)' }
+        : await deliverWebhook({ url, secret, id: row.webhook_id, body: row.webhook_body, nowS: Math.floor(now / 1000) });
+    attempts.push({ at: now, ...('httpStatus' in result && result.httpStatus !== undefined ? { httpStatus: result.httpStatus } : {}), ...(result.error ? { error: result.error } : {}) });
+    const final = result.ok || attempts.length >= config.webhookMaxAttempts;
+    const state = result.ok ? 'delivered' : final ? 'given_up' : 'pending';
+    const nextAt = final ? null : now + config.webhookRetryBaseMs * 4 ** (attempts.length - 1);
+    sql.exec('UPDATE study SET webhook_state = ?, webhook_next_at = ?, webhook_attempts = ?', state, nextAt, JSON.stringify(attempts));
   }
 
   /** STUDY_RECEIVING_TTL_SECONDS and STUDY_RESULTS_TTL_HOURS (wrangler.toml), read per call so a config change applies. */
@@ -256,8 +296,24 @@ export class StudyState extends DurableObject<Env> {
 
   private async finish(now: number, status: StudyStatus): Promise<void> {
     const expiresAt = now + this.ttl().resultsMs;
-    this.ctx.storage.sql.exec('UPDATE study SET status = ?, finished_at = ?, expires_at = ?', status, now, expiresAt);
-    await this.ctx.storage.setAlarm(expiresAt);
+    const sql = this.ctx.storage.sql;
+    sql.exec('UPDATE study SET status = ?, finished_at = ?, expires_at = ?', status, now, expiresAt);
+    const study = this.study()!;
+    if (!study.settings.callbackUrl) {
+      await this.ctx.storage.setAlarm(expiresAt);
+      return;
+    }
+    // The event names the study and where its results are; no patient data, no results inline.
+    const done = sql.exec<{ n: number }>("SELECT count(*) AS n FROM instance WHERE state = 'done'").one().n;
+    const failed = sql.exec<{ n: number }>("SELECT count(*) AS n FROM instance WHERE state = 'failed'").one().n;
+    const body = JSON.stringify({
+      type: `study.${status}`,
+      timestamp: new Date(now).toISOString(),
+      data: { id: study.id, status, ...(study.settings.externalId ? { externalId: study.settings.externalId } : {}), slicesDone: done, slicesFailed: failed, url: `/v1/studies/${study.id}` },
+    });
+    sql.exec("UPDATE study SET webhook_id = ?, webhook_body = ?, webhook_state = 'pending', webhook_next_at = ?, webhook_attempts = '[]'", `msg_${study.id}_${status}`, body, now);
+    // The first attempt right away (the alarm runs outside this call, so a slow receiver never delays the consumer).
+    await this.ctx.storage.setAlarm(now);
   }
 
   private expireIfDue(study: StudyRow): StudyRow {
@@ -278,6 +334,14 @@ export class StudyState extends DurableObject<Env> {
       settings: JSON.parse(String(row['settings'])) as CreateStudyBody,
       bodySha256: String(row['body_sha256']),
       studyInstanceUID: row['study_uid'] === null ? null : String(row['study_uid']),
+      webhook:
+        row['webhook_state'] === null || row['webhook_state'] === undefined
+          ? null
+          : {
+              state: String(row['webhook_state']) as WebhookRow['state'],
+              nextAt: row['webhook_next_at'] === null ? null : Number(row['webhook_next_at']),
+              attempts: JSON.parse(String(row['webhook_attempts'] ?? '[]')) as WebhookRow['attempts'],
+            },
     };
   }
 }

@@ -31,6 +31,15 @@ export function studyView(study: StudyRow, instances: InstanceRow[], maskUrl: (s
       slicesFailed: counted.filter((i) => i.state === 'failed').length,
     },
     series: [...bySeries.values()].map((members) => seriesView(members, maskUrl)),
+    ...(study.webhook
+      ? {
+          webhook: {
+            state: study.webhook.state,
+            ...(study.webhook.nextAt !== null ? { nextAttemptAt: iso(study.webhook.nextAt) } : {}),
+            attempts: study.webhook.attempts.map((a) => ({ ...a, at: iso(a.at) })),
+          },
+        }
+      : {}),
   };
 }
 
