@@ -15,7 +15,8 @@ let dir: string;
 let series: Uint8Array[];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bsnet-study-res-'));
-  series = (await ctSeries(dir, { from: 30, count: 24, size: 128, spacingMm: 1.25 })).map(readBytes);
+  // 96 slices: three queue batches of 32, so a worker can be stopped between them.
+  series = (await ctSeries(dir, { from: 1, count: 96, size: 64, spacingMm: 1.25 })).map(readBytes);
 }, 120_000);
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -53,14 +54,14 @@ describe('a GPU worker dies mid-study', () => {
   it('completes with every slice: the lost batches are retried on the other worker', async () => {
     const key = await stack.key('acme');
     const id = await newStudy(stack, key);
-    expect(await (await upload(stack, key, id, series)).json()).toMatchObject({ accepted: 24, rejected: 0 });
+    expect(await (await upload(stack, key, id, series)).json()).toMatchObject({ accepted: 96, rejected: 0 });
     expect((await stack.fetch(`/v1/studies/${id}/commit`, { method: 'POST', headers: { authorization: `Bearer ${key}` } })).status).toBe(202);
     const midway = await poll(stack, key, id, (b) => b.progress?.slicesDone >= 1);
     await stack.workers[0]!.stop();
     // Stopped mid-study, or the test proves nothing.
-    expect(midway.progress.slicesDone).toBeLessThan(24);
+    expect(midway.progress.slicesDone).toBeLessThan(96);
     const done = await poll(stack, key, id, (b) => b.status === 'completed' || b.status === 'failed');
-    expect(done).toMatchObject({ status: 'completed', progress: { slicesTotal: 24, slicesDone: 24, slicesFailed: 0 } });
+    expect(done).toMatchObject({ status: 'completed', progress: { slicesTotal: 96, slicesDone: 96, slicesFailed: 0 } });
   }, 120_000);
 });
 
