@@ -196,6 +196,10 @@ describe('study creation', () => {
     const res = await stack.fetch(`/v1/studies/${id}/instances`, { method: 'POST', body: readFileSync(zipPath), headers: { ...auth(), 'content-type': 'application/zip' } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 3, rejected: 0 });
+    // The same slices went through the first study: the tenant's cache answers them, no inference.
+    expect((await stack.fetch(`/v1/studies/${id}/commit`, { method: 'POST', headers: auth() })).status).toBe(202);
+    const study = await waitFor(id, (s) => s.status === 'completed');
+    expect(study.series[0].slices.map((s: any) => s.cached)).toEqual([true, true, true]);
   });
 
   it('a study with nothing to segment fails at commit', async () => {

@@ -42,6 +42,7 @@ const SliceView = z
     infectedPixels: z.number().int().nonnegative().optional(),
     infectedAreaMm2: z.number().nonnegative().optional().meta({ description: 'From Pixel Spacing.' }),
     lesionCount: z.number().int().nonnegative().optional(),
+    cached: z.boolean().optional().meta({ description: "True when the slice was answered from the tenant's cache (the same bytes, model and window) without running the model." }),
     maskUrl: z.string().optional().meta({ description: 'The mask PNG (0/255, the slice size).' }),
     reason: z.string().optional().meta({ description: 'Why the slice failed: a code, then a sentence.' }),
   });

@@ -4,7 +4,7 @@
  * and once slices are done their infected area and the series' infected volume, from Pixel
  * Spacing and the slice spacing measured along the slice normal.
  */
-import type { InstanceRow, StudyRow } from './study-state.js';
+import type { InstanceRow, StudyRow } from './study-rows.js';
 import { orderSeries, volumeMl } from './series-geometry.js';
 import type { SeriesView, SliceView, StudyView } from './study-schemas.js';
 
@@ -63,6 +63,7 @@ function seriesView(members: InstanceRow[], maskUrl: (sop: string) => string): S
             infectedPixels: o.infectedPixels,
             ...(spacing ? { infectedAreaMm2: round(o.infectedPixels * spacing[0] * spacing[1], 2) } : {}),
             lesionCount: o.lesionCount,
+            cached: o.cached,
             maskUrl: maskUrl(s.key),
           }
         : {}),
