@@ -33,3 +33,13 @@ export const studyPrefix = (tenant: string, id: string): string => `studies/${te
 export const instanceKey = (tenant: string, id: string, sha256: string): string => `${studyPrefix(tenant, id)}in/${sha256}`;
 /** A processed slice's mask PNG. */
 export const maskKey = (tenant: string, id: string, sopHash: string): string => `${studyPrefix(tenant, id)}mask/${sopHash}.png`;
+
+/** Lists and deletes every object under `prefix` (R2 lists 1000 at a time). */
+export async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, ...(cursor ? { cursor } : {}) });
+    if (page.objects.length > 0) await bucket.delete(page.objects.map((o) => o.key));
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+}

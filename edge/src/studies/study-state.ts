@@ -10,48 +10,13 @@ import { DurableObject } from 'cloudflare:workers';
 import { loadConfig, type EdgeBindings } from '../config.js';
 import type { InstanceHeader } from './instance-header.js';
 import { skipReason, orderSeries } from './series-geometry.js';
-import { SliceOutcome, StudyStatus, type CreateStudyBody, type SliceState } from './study-schemas.js';
-import { studyPrefix } from './study-keys.js';
-import { deliverWebhook } from '../webhooks/deliver-webhook.js';
-import { checkCallbackUrl } from '../webhooks/callback-url-policy.js';
-import { findWebhookSecret } from '../webhooks/webhook-secret-store.js';
+import type { CreateStudyBody, SliceOutcome, StudyStatus } from './study-schemas.js';
+import { deletePrefix, studyPrefix } from './study-keys.js';
+import { createStudyTables, toInstanceRow, toStudyRow, type InstanceRow, type SqlRow, type StudyRow } from './study-rows.js';
+import { completionEvent, webhookAttempt } from './study-webhook.js';
 
 /** How often a study still processing at its expiry is looked at again. */
 const PROCESSING_RECHECK_MS = 60 * 60 * 1000;
-
-export interface StudyRow {
-  id: string;
-  tenant: string;
-  status: StudyStatus;
-  createdAt: number;
-  committedAt: number | null;
-  finishedAt: number | null;
-  expiresAt: number;
-  settings: CreateStudyBody;
-  /** SHA-256 of the creating request's body, for Idempotency-Key replays. */
-  bodySha256: string;
-  studyInstanceUID: string | null;
-  webhook: WebhookRow | null;
-}
-
-/** The completion event for callbackUrl: what is sent, how far delivery got, every attempt. */
-export interface WebhookRow {
-  state: 'pending' | 'delivered' | 'given_up';
-  nextAt: number | null;
-  attempts: { at: number; httpStatus?: number; error?: string }[];
-}
-
-export interface InstanceRow {
-  sopInstanceUID: string;
-  r2Key: string;
-  sha256: string;
-  header: InstanceHeader;
-  state: SliceState;
-  /** Why it was skipped or failed (a code, then a sentence). */
-  reason: string | null;
-  outcome: SliceOutcome | null;
-  maskKey: string | null;
-}
 
 export interface NewInstance {
   r2Key: string;
@@ -79,15 +44,7 @@ export class StudyState extends DurableObject<Env> {
 
   /** At construction, and again after a purge (deleteAll drops the tables with the rows). */
   private createTables(): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec(`CREATE TABLE IF NOT EXISTS study (
-      id TEXT PRIMARY KEY, tenant TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,
-      committed_at INTEGER, finished_at INTEGER, expires_at INTEGER NOT NULL, settings TEXT NOT NULL,
-      body_sha256 TEXT NOT NULL, study_uid TEXT,
-      webhook_id TEXT, webhook_body TEXT, webhook_state TEXT, webhook_next_at INTEGER, webhook_attempts TEXT)`);
-    sql.exec(`CREATE TABLE IF NOT EXISTS instance (
-      sop_uid TEXT PRIMARY KEY, r2_key TEXT NOT NULL, sha256 TEXT NOT NULL, header TEXT NOT NULL,
-      state TEXT NOT NULL, reason TEXT, outcome TEXT, mask_key TEXT)`);
+    createStudyTables(this.ctx.storage.sql);
   }
 
   /** Creates the study, or returns the one already here (an Idempotency-Key replay decides). */
@@ -114,7 +71,7 @@ export class StudyState extends DurableObject<Env> {
     const study = this.study();
     if (!study) return undefined;
     const instances = this.ctx.storage.sql
-      .exec<Record<string, string | number | null>>('SELECT * FROM instance ORDER BY rowid')
+      .exec<SqlRow>('SELECT * FROM instance ORDER BY rowid')
       .toArray()
       .map(toInstanceRow);
     return { study: this.expireIfDue(study), instances };
@@ -176,7 +133,7 @@ export class StudyState extends DurableObject<Env> {
     const study = this.study();
     if (!study || study.status !== 'receiving') return undefined;
     const sql = this.ctx.storage.sql;
-    const rows = sql.exec<Record<string, string | number | null>>('SELECT * FROM instance').toArray().map(toInstanceRow);
+    const rows = sql.exec<SqlRow>('SELECT * FROM instance').toArray().map(toInstanceRow);
     const skip = (sop: string, reason: string) => sql.exec("UPDATE instance SET state = 'skipped', reason = ? WHERE sop_uid = ?", reason, sop);
     const bySeries = new Map<string, InstanceRow[]>();
     for (const row of rows) {
@@ -267,25 +224,12 @@ export class StudyState extends DurableObject<Env> {
     await this.ctx.storage.setAlarm(study.webhook?.state === 'pending' ? Math.min(next, study.webhook.nextAt ?? next) : next);
   }
 
-  /** One delivery attempt; schedules the next with exponential backoff, or gives up after the configured number. */
+  /** One delivery attempt, recorded; the next is scheduled with backoff, or delivery given up. */
   private async attemptWebhook(study: StudyRow, now: number): Promise<void> {
-    const config = loadConfig(this.env as EdgeBindings);
     const sql = this.ctx.storage.sql;
-    const row = sql.exec<{ webhook_id: string; webhook_body: string }>('SELECT webhook_id, webhook_body FROM study').one();
-    const attempts = [...(study.webhook?.attempts ?? [])];
-    const url = study.settings.callbackUrl ?? '';
-    const allowed = checkCallbackUrl(url, { development: config.development });
-    const secret = allowed.ok ? await findWebhookSecret(this.env.DB, study.tenant) : undefined;
-    const result = !allowed.ok
-      ? { ok: false, error: `not sent: ${allowed.reason}` }
-      : !secret
-        ? { ok: false, error: 'not sent: the tenant has no webhook secret (npm run keys -- webhook-secret create)' }
-        : await deliverWebhook({ url, secret, id: row.webhook_id, body: row.webhook_body, nowS: Math.floor(now / 1000) });
-    attempts.push({ at: now, ...('httpStatus' in result && result.httpStatus !== undefined ? { httpStatus: result.httpStatus } : {}), ...(result.error ? { error: result.error } : {}) });
-    const final = result.ok || attempts.length >= config.webhookMaxAttempts;
-    const state = result.ok ? 'delivered' : final ? 'given_up' : 'pending';
-    const nextAt = final ? null : now + config.webhookRetryBaseMs * 4 ** (attempts.length - 1);
-    sql.exec('UPDATE study SET webhook_state = ?, webhook_next_at = ?, webhook_attempts = ?', state, nextAt, JSON.stringify(attempts));
+    const message = sql.exec<{ webhook_id: string; webhook_body: string }>('SELECT webhook_id, webhook_body FROM study').one();
+    const next = await webhookAttempt(study, { id: message.webhook_id, body: message.webhook_body }, now, loadConfig(this.env as EdgeBindings), this.env.DB);
+    sql.exec('UPDATE study SET webhook_state = ?, webhook_next_at = ?, webhook_attempts = ?', next.state, next.nextAt, JSON.stringify(next.attempts));
   }
 
   /** STUDY_RECEIVING_TTL_SECONDS and STUDY_RESULTS_TTL_HOURS (wrangler.toml), read per call so a config change applies. */
@@ -303,15 +247,10 @@ export class StudyState extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(expiresAt);
       return;
     }
-    // The event names the study and where its results are; no patient data, no results inline.
     const done = sql.exec<{ n: number }>("SELECT count(*) AS n FROM instance WHERE state = 'done'").one().n;
     const failed = sql.exec<{ n: number }>("SELECT count(*) AS n FROM instance WHERE state = 'failed'").one().n;
-    const body = JSON.stringify({
-      type: `study.${status}`,
-      timestamp: new Date(now).toISOString(),
-      data: { id: study.id, status, ...(study.settings.externalId ? { externalId: study.settings.externalId } : {}), slicesDone: done, slicesFailed: failed, url: `/v1/studies/${study.id}` },
-    });
-    sql.exec("UPDATE study SET webhook_id = ?, webhook_body = ?, webhook_state = 'pending', webhook_next_at = ?, webhook_attempts = '[]'", `msg_${study.id}_${status}`, body, now);
+    const event = completionEvent(study, status, { done, failed }, now);
+    sql.exec("UPDATE study SET webhook_id = ?, webhook_body = ?, webhook_state = 'pending', webhook_next_at = ?, webhook_attempts = '[]'", event.id, event.body, now);
     // The first attempt right away (the alarm runs outside this call, so a slow receiver never delays the consumer).
     await this.ctx.storage.setAlarm(now);
   }
@@ -321,50 +260,7 @@ export class StudyState extends DurableObject<Env> {
   }
 
   private study(): StudyRow | undefined {
-    const row = this.ctx.storage.sql.exec<Record<string, string | number | null>>('SELECT * FROM study').toArray()[0];
-    if (!row) return undefined;
-    return {
-      id: String(row['id']),
-      tenant: String(row['tenant']),
-      status: StudyStatus.parse(row['status']),
-      createdAt: Number(row['created_at']),
-      committedAt: row['committed_at'] === null ? null : Number(row['committed_at']),
-      finishedAt: row['finished_at'] === null ? null : Number(row['finished_at']),
-      expiresAt: Number(row['expires_at']),
-      settings: JSON.parse(String(row['settings'])) as CreateStudyBody,
-      bodySha256: String(row['body_sha256']),
-      studyInstanceUID: row['study_uid'] === null ? null : String(row['study_uid']),
-      webhook:
-        row['webhook_state'] === null || row['webhook_state'] === undefined
-          ? null
-          : {
-              state: String(row['webhook_state']) as WebhookRow['state'],
-              nextAt: row['webhook_next_at'] === null ? null : Number(row['webhook_next_at']),
-              attempts: JSON.parse(String(row['webhook_attempts'] ?? '[]')) as WebhookRow['attempts'],
-            },
-    };
+    const row = this.ctx.storage.sql.exec<SqlRow>('SELECT * FROM study').toArray()[0];
+    return row ? toStudyRow(row) : undefined;
   }
-}
-
-function toInstanceRow(row: Record<string, string | number | null>): InstanceRow {
-  return {
-    sopInstanceUID: String(row['sop_uid']),
-    r2Key: String(row['r2_key']),
-    sha256: String(row['sha256']),
-    header: JSON.parse(String(row['header'])) as InstanceHeader,
-    state: String(row['state']) as SliceState,
-    reason: row['reason'] === null ? null : String(row['reason']),
-    outcome: row['outcome'] === null ? null : SliceOutcome.parse(JSON.parse(String(row['outcome']))),
-    maskKey: row['mask_key'] === null ? null : String(row['mask_key']),
-  };
-}
-
-/** Lists and deletes every object under `prefix` (R2 lists 1000 at a time). */
-async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<void> {
-  let cursor: string | undefined;
-  do {
-    const page = await bucket.list({ prefix, ...(cursor ? { cursor } : {}) });
-    if (page.objects.length > 0) await bucket.delete(page.objects.map((o) => o.key));
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
 }

@@ -1,0 +1,92 @@
+/**
+ * How a study is kept in its Durable Object's SQLite: the two tables (the study, one row per
+ * instance) and the typed rows read from them. JSON columns hold what zod schemas describe
+ * (settings, headers, outcomes), parsed where a wrong shape would mislead a caller.
+ */
+import type { InstanceHeader } from './instance-header.js';
+import { SliceOutcome, StudyStatus, type CreateStudyBody, type SliceState } from './study-schemas.js';
+
+export type SqlRow = Record<string, string | number | null>;
+
+export interface StudyRow {
+  id: string;
+  tenant: string;
+  status: StudyStatus;
+  createdAt: number;
+  committedAt: number | null;
+  finishedAt: number | null;
+  expiresAt: number;
+  settings: CreateStudyBody;
+  /** SHA-256 of the creating request's body, for Idempotency-Key replays. */
+  bodySha256: string;
+  studyInstanceUID: string | null;
+  webhook: WebhookRow | null;
+}
+
+/** The completion event for callbackUrl: what is sent, how far delivery got, every attempt. */
+export interface WebhookRow {
+  state: 'pending' | 'delivered' | 'given_up';
+  nextAt: number | null;
+  attempts: { at: number; httpStatus?: number; error?: string }[];
+}
+
+export interface InstanceRow {
+  sopInstanceUID: string;
+  r2Key: string;
+  sha256: string;
+  header: InstanceHeader;
+  state: SliceState;
+  /** Why it was skipped or failed (a code, then a sentence). */
+  reason: string | null;
+  outcome: SliceOutcome | null;
+  maskKey: string | null;
+}
+
+/** Creates the tables if they are not there (a new object, or one just purged). */
+export function createStudyTables(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS study (
+      id TEXT PRIMARY KEY, tenant TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,
+      committed_at INTEGER, finished_at INTEGER, expires_at INTEGER NOT NULL, settings TEXT NOT NULL,
+      body_sha256 TEXT NOT NULL, study_uid TEXT,
+      webhook_id TEXT, webhook_body TEXT, webhook_state TEXT, webhook_next_at INTEGER, webhook_attempts TEXT)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS instance (
+      sop_uid TEXT PRIMARY KEY, r2_key TEXT NOT NULL, sha256 TEXT NOT NULL, header TEXT NOT NULL,
+      state TEXT NOT NULL, reason TEXT, outcome TEXT, mask_key TEXT)`);
+}
+
+export function toStudyRow(row: SqlRow): StudyRow {
+  return {
+    id: String(row['id']),
+    tenant: String(row['tenant']),
+    status: StudyStatus.parse(row['status']),
+    createdAt: Number(row['created_at']),
+    committedAt: row['committed_at'] === null ? null : Number(row['committed_at']),
+    finishedAt: row['finished_at'] === null ? null : Number(row['finished_at']),
+    expiresAt: Number(row['expires_at']),
+    settings: JSON.parse(String(row['settings'])) as CreateStudyBody,
+    bodySha256: String(row['body_sha256']),
+    studyInstanceUID: row['study_uid'] === null ? null : String(row['study_uid']),
+    webhook:
+      row['webhook_state'] === null || row['webhook_state'] === undefined
+        ? null
+        : {
+            state: String(row['webhook_state']) as WebhookRow['state'],
+            nextAt: row['webhook_next_at'] === null ? null : Number(row['webhook_next_at']),
+            attempts: JSON.parse(String(row['webhook_attempts'] ?? '[]')) as WebhookRow['attempts'],
+          },
+  };
+}
+
+export function toInstanceRow(row: SqlRow): InstanceRow {
+  return {
+    sopInstanceUID: String(row['sop_uid']),
+    r2Key: String(row['r2_key']),
+    sha256: String(row['sha256']),
+    header: JSON.parse(String(row['header'])) as InstanceHeader,
+    state: String(row['state']) as SliceState,
+    reason: row['reason'] === null ? null : String(row['reason']),
+    outcome: row['outcome'] === null ? null : SliceOutcome.parse(JSON.parse(String(row['outcome']))),
+    maskKey: row['mask_key'] === null ? null : String(row['mask_key']),
+  };
+}
+
