@@ -12,12 +12,12 @@ import { DecodeError } from '../decode/decoded-image.js';
 import { cacheObjectKey, type CachedInference, type MaskCache } from '../cache/mask-cache.js';
 import { sha256Hex } from '../cache/sha256-hex.js';
 import type { ModelSlice } from '../fanout/model-slice.js';
-import { EdgeError } from '../http/edge-error.js';
 import { logEvent } from '../http/log-event.js';
 import { toGray8 } from '../imaging/to-gray8.js';
 import { toModelInput } from '../imaging/model-input.js';
 import { windowKey, type WindowOption } from '../imaging/window.js';
 import { decodeUpload } from '../upload/decode-upload.js';
+import { withUploadField } from '../upload/upload-field-error.js';
 import { claimKey, isClaimed, releaseKey } from './in-flight-keys.js';
 import type { SegmentTarget } from '../upload/segment-targets.js';
 
@@ -41,14 +41,6 @@ export interface SliceInference extends CachedInference {
   sha256: string;
   cached: boolean;
   model: ModelId;
-}
-
-/** Decode errors name the part they came from, so a client knows which file of a series to fix. */
-function withField(err: unknown, field: string): unknown {
-  // A frame past the last is the `frame` parameter's fault, not the file's.
-  if (err instanceof DecodeError && err.code === 'frame_out_of_range') return new EdgeError(err.status, err.code, `${field}: ${err.message}`, { field: 'frame' });
-  if (err instanceof DecodeError) return new EdgeError(err.status, err.code, `${field}: ${err.message}`, { field });
-  return err;
 }
 
 interface Miss {
@@ -121,7 +113,7 @@ async function run(
         results[index] = { error: err };
         continue;
       }
-      throw withField(err, fieldOf(uploadIndex));
+      throw withUploadField(err, fieldOf(uploadIndex));
     }
     misses.push({ index, key, sha256, input });
   }

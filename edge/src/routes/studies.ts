@@ -143,7 +143,7 @@ export const studiesRoute = new Hono<EdgeEnv>()
   .get('/:id/slices/:sop/mask', async (c) => {
     const { id } = studyOf(c);
     const sop = c.req.param('sop');
-    const object = await c.env.STUDIES.get(maskKey(c.var.principal.tenant, id, await sha256Hex(sop)));
+    const object = await c.env.STUDIES.get(await maskKey(c.var.principal.tenant, id, sop));
     if (!object) throw new EdgeError(404, 'mask_not_found', 'no mask for this slice (not processed, failed, or the study is gone)', { field: 'sop' });
     return c.body(new Uint8Array(await object.arrayBuffer()) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png' });
   })

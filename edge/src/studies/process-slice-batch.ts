@@ -15,7 +15,6 @@ import { inferSlicesSettled, type SliceInference } from '../pipeline/infer-slice
 import { renderSliceResult } from '../pipeline/render-slice-result.js';
 import { classifyUpload } from '../upload/read-slices.js';
 import type { SegmentTarget } from '../upload/segment-targets.js';
-import { sha256Hex } from '../cache/sha256-hex.js';
 import { SliceMessage } from './slice-message.js';
 import { maskKey } from './study-keys.js';
 import type { SliceResultUpdate } from './study-state.js';
@@ -36,7 +35,9 @@ export async function processSliceBatch(batch: MessageBatch<unknown>, env: EdgeB
       continue;
     }
     const key = `${parsed.data.tenant}/${parsed.data.studyId}`;
-    groups.set(key, [...(groups.get(key) ?? []), { message, slice: parsed.data }]);
+    const group = groups.get(key) ?? [];
+    if (group.length === 0) groups.set(key, group);
+    group.push({ message, slice: parsed.data });
   }
   for (const members of groups.values()) await processStudyGroup(members, env, config);
 }
@@ -65,15 +66,19 @@ async function processStudyGroup(members: Member[], env: EdgeBindings, config: R
   const requestId = crypto.randomUUID();
   const missing: SliceResultUpdate[] = [];
   const failures: SliceResultUpdate[] = [];
-  const objects = await Promise.all(members.map((m) => env.STUDIES.get(m.slice.r2Key)));
+  const uploads = await Promise.all(
+    members.map(async (m) => {
+      const object = await env.STUDIES.get(m.slice.r2Key);
+      return object ? new Uint8Array(await object.arrayBuffer()) : undefined;
+    }),
+  );
   const present: Present[] = [];
   for (const [i, m] of members.entries()) {
-    const object = objects[i];
-    if (!object) {
+    const bytes = uploads[i];
+    if (!bytes) {
       missing.push({ sopInstanceUID: m.slice.sopInstanceUID, state: 'failed', reason: 'upload_missing: the stored instance is gone' });
       continue;
     }
-    const bytes = new Uint8Array(await object.arrayBuffer());
     present.push({ ...m, target: { upload: classifyUpload(bytes, 'application/dicom', 'instance'), uploadIndex: present.length, frame: 1 } });
   }
 
@@ -147,7 +152,7 @@ function failedChunk(chunk: Present[], err: unknown, requestId: string, updates:
 
 async function storeMask(env: EdgeBindings, tenant: string, studyId: string, sop: string, inference: SliceInference, inputSize: number): Promise<SliceResultUpdate> {
   const rendered = await renderSliceResult(inference, inputSize, false);
-  const key = maskKey(tenant, studyId, await sha256Hex(sop));
+  const key = await maskKey(tenant, studyId, sop);
   await env.STUDIES.put(key, rendered.png, { httpMetadata: { contentType: 'image/png' } });
   return {
     sopInstanceUID: sop,

@@ -2,6 +2,7 @@
  * Names of a study's things: random ids, its Durable Object's name, and its R2 keys. Every key of
  * a study sits under one per-tenant prefix, so DELETE and expiry remove it all with one listing.
  */
+import { sha256Hex } from '../cache/sha256-hex.js';
 
 /** 128 random bits, base32 (lowercase, no padding): unguessable, URL-safe, case-insensitive. */
 export function newStudyId(): string {
@@ -31,8 +32,10 @@ export const studyObjectName = (tenant: string, id: string): string => `${tenant
 export const studyPrefix = (tenant: string, id: string): string => `studies/${tenant}/${id}/`;
 /** An uploaded instance, by the SHA-256 of its bytes (identical bytes are stored once). */
 export const instanceKey = (tenant: string, id: string, sha256: string): string => `${studyPrefix(tenant, id)}in/${sha256}`;
-/** A processed slice's mask PNG. */
-export const maskKey = (tenant: string, id: string, sopHash: string): string => `${studyPrefix(tenant, id)}mask/${sopHash}.png`;
+/** A processed slice's mask PNG, by the SHA-256 of its SOP Instance UID (UIDs may hold characters keys should not). */
+export async function maskKey(tenant: string, id: string, sopInstanceUID: string): Promise<string> {
+  return `${studyPrefix(tenant, id)}mask/${await sha256Hex(sopInstanceUID)}.png`;
+}
 
 /** Lists and deletes every object under `prefix` (R2 lists 1000 at a time). */
 export async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<void> {

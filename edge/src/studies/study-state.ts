@@ -147,7 +147,9 @@ export class StudyState extends DurableObject<Env> {
         continue;
       }
       const series = row.header.seriesInstanceUID ?? '';
-      bySeries.set(series, [...(bySeries.get(series) ?? []), row]);
+      const members = bySeries.get(series) ?? [];
+      if (members.length === 0) bySeries.set(series, members);
+      members.push(row);
     }
     const queued: QueuedSlice[] = [];
     for (const members of bySeries.values()) {

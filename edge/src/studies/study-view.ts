@@ -15,7 +15,9 @@ export function studyView(study: StudyRow, instances: InstanceRow[], maskUrl: (s
   const bySeries = new Map<string, InstanceRow[]>();
   for (const i of instances) {
     const key = i.header.seriesInstanceUID ?? '';
-    bySeries.set(key, [...(bySeries.get(key) ?? []), i]);
+    const members = bySeries.get(key) ?? [];
+    if (members.length === 0) bySeries.set(key, members);
+    members.push(i);
   }
   return {
     id: study.id,

@@ -4,11 +4,11 @@
  * enhanced CT) expanding into its slices in order. The frame count comes from the header alone,
  * so the limit on slices per request is checked before any pixel is decoded.
  */
-import { DecodeError } from '../decode/decoded-image.js';
 import { dicomFrameCount } from '../decode/dicom/index.js';
 import { EdgeError } from '../http/edge-error.js';
 import { DICOM_MAX_PIXELS } from './decode-upload.js';
 import type { UploadedSlice } from './read-slices.js';
+import { withUploadField } from './upload-field-error.js';
 
 export interface SegmentTarget {
   upload: UploadedSlice;
@@ -35,9 +35,7 @@ export async function segmentTargets(
       try {
         frames = await dicomFrameCount(upload.bytes, { maxPixels: DICOM_MAX_PIXELS });
       } catch (err) {
-        const field = fieldOf(uploadIndex);
-        if (err instanceof DecodeError) throw new EdgeError(err.status, err.code, `${field}: ${err.message}`, { field });
-        throw err;
+        throw withUploadField(err, fieldOf(uploadIndex));
       }
     }
     if (targets.length + frames > maxSlices) {

@@ -68,7 +68,7 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
  * @example for (let f = 0; f < await dicomFrameCount(bytes); f++) await decodeDicom(bytes, { frame: f, wasm })
  */
 export async function dicomFrameCount(bytes: Uint8Array, opts: Pick<DecodeDicomOptions, 'maxPixels'> = {}): Promise<number> {
-  return guarded(async () => openImage(bytes, opts.maxPixels ?? DEFAULT_MAX_PIXELS).header.frames);
+  return (await openDicomImage(bytes, opts)).header.frames;
 }
 
 /** A DICOM image opened and its header checked, no pixel touched yet. */
