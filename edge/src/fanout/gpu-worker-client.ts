@@ -138,16 +138,22 @@ export function queueDeadlineMs(timeoutMs: number): number {
   return Math.max(1, Math.min(INFER_MAX_DEADLINE_MS, Math.floor(timeoutMs - margin)));
 }
 
-/** Classifies a non-200 answer, reading its problem+json body (small) when there is one. */
+/**
+ * Classifies a non-200 answer, reading its problem+json body (small) when there is one. Any
+ * other body is cancelled unread: nothing in it changes the verdict, and under wrangler dev a
+ * refused connection comes back as a chunked text/plain 500 whose reading kept the queue event
+ * that made the call from ever finishing (its retry never came).
+ */
 async function failureFromResponse(origin: string, res: Response): Promise<GpuWorkerCallError> {
-  const text = await res.text();
   let code: string | undefined;
   if (mediaType(res.headers.get('content-type')) === PROBLEM_CONTENT_TYPE) {
     try {
-      code = Problem.safeParse(JSON.parse(text)).data?.code;
+      code = Problem.safeParse(JSON.parse(await res.text())).data?.code;
     } catch {
       // Not JSON after all: classify by status alone.
     }
+  } else {
+    await res.body?.cancel();
   }
   const status = res.status;
   const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
