@@ -1,12 +1,13 @@
 /**
  * Test support for the study tests: CT series in HU with full geometry, made from consecutive
- * slices of one pseudo-labelled volume, and the STOW-RS request body a DICOMweb client sends.
+ * slices of one pseudo-labelled volume (as one file per slice, or as one enhanced CT instance
+ * with a frame per slice), and the STOW-RS request body a DICOMweb client sends.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { concatBytes } from '../../shared/concat-bytes.js';
-import { ctSliceDicom } from '../../edge/src/decode/dicom/ct-slice.test-support.js';
+import { ctSliceDicom, enhancedCtDicom, type EnhancedCtOptions } from '../../edge/src/decode/dicom/ct-slice.test-support.js';
 import { dataPath } from './fixtures.js';
 
 export const VOLUME = 'Data-1_coronacases_org_001';
@@ -20,7 +21,11 @@ export interface SeriesOptions {
   /** Added to the InstanceNumbers (which also name the SOP Instance UIDs), so series do not collide. */
   instanceBase?: number;
   seriesInstanceUID?: string;
+  /** z of the first slice in mm; default -100. */
+  firstZ?: number;
 }
+
+export const volumeSlice = (n: number): string => fileURLToPath(dataPath(`covid-semiseg/pseudo/images/${VOLUME}_${n}.jpg`));
 
 /** The series' files, in acquisition order (z rising by spacingMm). */
 export async function ctSeries(dir: string, o: SeriesOptions): Promise<string[]> {
@@ -34,12 +39,32 @@ export async function ctSeries(dir: string, o: SeriesOptions): Promise<string[]>
         storage: 'unsigned-intercept',
         size: o.size,
         instanceNumber: (o.instanceBase ?? 0) + i + 1,
-        positionZ: -100 + i * o.spacingMm,
+        positionZ: (o.firstZ ?? -100) + i * o.spacingMm,
         ...(o.seriesInstanceUID ? { seriesInstanceUID: o.seriesInstanceUID } : {}),
       }),
     );
   }
   return paths;
+}
+
+/**
+ * The same series as ctSeries (slice i at z = firstZ + i x spacing) as one enhanced CT instance,
+ * its frames stored in `storedOrder`: frame f (from 1) holds slice storedOrder[f - 1].
+ */
+export async function enhancedCtSeries(
+  dir: string,
+  o: Omit<SeriesOptions, 'count' | 'instanceBase'> & { storedOrder: number[] } & Pick<EnhancedCtOptions, 'sopInstanceUID' | 'modality' | 'noPositions'>,
+): Promise<string> {
+  return enhancedCtDicom({
+    jpegPaths: o.storedOrder.map((i) => volumeSlice(o.from + i)),
+    positionsZ: o.storedOrder.map((i) => (o.firstZ ?? -100) + i * o.spacingMm),
+    outPath: join(dir, `enhanced-${o.sopInstanceUID ?? 'default'}.dcm`),
+    size: o.size,
+    ...(o.seriesInstanceUID ? { seriesInstanceUID: o.seriesInstanceUID } : {}),
+    ...(o.sopInstanceUID ? { sopInstanceUID: o.sopInstanceUID } : {}),
+    ...(o.modality ? { modality: o.modality } : {}),
+    ...(o.noPositions ? { noPositions: true } : {}),
+  });
 }
 
 export const readBytes = (path: string): Uint8Array => new Uint8Array(readFileSync(path));

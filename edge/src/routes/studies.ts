@@ -14,7 +14,8 @@ import { withUploadQuota } from '../quota/rate-limit.js';
 import { claimIdempotencyKey, parseIdempotencyKey } from '../studies/idempotency.js';
 import { readInstanceHeader } from '../studies/instance-header.js';
 import { readInstanceParts, type PartRejection } from '../studies/read-instance-parts.js';
-import type { SliceMessage } from '../studies/slice-message.js';
+import { MAX_FRAMES_PER_INSTANCE } from '../studies/series-geometry.js';
+import { sliceName, type SliceId, type SliceMessage } from '../studies/slice-message.js';
 import { instanceKey, maskKey, newStudyId, STUDY_ID_PATTERN } from '../studies/study-keys.js';
 import { CreateStudyBody, type InstancesAnswer } from '../studies/study-schemas.js';
 import type { AddInstanceResult, NewInstance, QueuedSlice } from '../studies/study-state.js';
@@ -38,6 +39,19 @@ function studyOf(c: Context<EdgeEnv>): { id: string; stub: ReturnType<typeof stu
 }
 
 const location = (id: string): string => `/v1/studies/${id}`;
+
+/** A slice's mask URL: by SOP Instance UID, and for a frame of a multi-frame instance by frame too, as DICOMweb names frames. */
+function maskPath(id: string, s: SliceId): string {
+  const slice = `${location(id)}/slices/${encodeURIComponent(s.sopInstanceUID)}`;
+  return s.frame === undefined ? `${slice}/mask` : `${slice}/frames/${s.frame}/mask`;
+}
+
+async function mask(c: Context<EdgeEnv>, slice: SliceId): Promise<Response> {
+  const { id } = studyOf(c);
+  const object = await c.env.STUDIES.get(await maskKey(c.var.principal.tenant, id, sliceName(slice)));
+  if (!object) throw new EdgeError(404, 'mask_not_found', 'no mask for this slice (not processed, failed, or the study is gone)', { field: 'sop' });
+  return c.body(new Uint8Array(await object.arrayBuffer()) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png' });
+}
 
 export const studiesRoute = new Hono<EdgeEnv>()
   .post('/', async (c) => {
@@ -91,6 +105,11 @@ export const studiesRoute = new Hono<EdgeEnv>()
       for (const part of parts) {
         try {
           const header = await readInstanceHeader(part.bytes, { maxPixels: DICOM_MAX_PIXELS });
+          if (header.frames > MAX_FRAMES_PER_INSTANCE) {
+            // Each frame becomes a slice, a queue message and a mask: a bound like the per-call one on instances.
+            rejections.push({ index: part.index, source: part.source, code: 'too_many_frames', reason: `NumberOfFrames (0028,0008) is ${header.frames}, more than the ${MAX_FRAMES_PER_INSTANCE} frames a study takes in one instance` });
+            continue;
+          }
           const sha256 = await sha256Hex(part.bytes);
           const r2Key = instanceKey(tenant, id, sha256);
           await c.env.STUDIES.put(r2Key, part.bytes);
@@ -126,7 +145,9 @@ export const studiesRoute = new Hono<EdgeEnv>()
       if (!snapshot) throw notFound();
       throw new EdgeError(409, 'study_not_receiving', `the study is ${snapshot.study.status}: it can be committed once, while receiving`, { field: 'id' });
     }
-    const messages: MessageSendRequest<SliceMessage>[] = committed.queued.map((q: QueuedSlice) => ({ body: { tenant, studyId: id, sopInstanceUID: q.sopInstanceUID, r2Key: q.r2Key } }));
+    const messages: MessageSendRequest<SliceMessage>[] = committed.queued.map((q: QueuedSlice) => ({
+      body: { tenant, studyId: id, sopInstanceUID: q.sopInstanceUID, ...(q.frame !== undefined ? { frame: q.frame } : {}), r2Key: q.r2Key },
+    }));
     for (let i = 0; i < messages.length; i += QUEUE_BATCH) await c.env.SLICES.sendBatch(messages.slice(i, i + QUEUE_BATCH));
     if (committed.unusedKeys.length > 0) await c.env.STUDIES.delete(committed.unusedKeys);
     c.header('location', location(id));
@@ -137,15 +158,17 @@ export const studiesRoute = new Hono<EdgeEnv>()
     const { id, stub } = studyOf(c);
     const snapshot = await stub.snapshot();
     if (!snapshot) throw notFound();
-    return c.json(studyView(snapshot.study, snapshot.instances, (sop) => `${location(id)}/slices/${encodeURIComponent(sop)}/mask`));
+    return c.json(studyView(snapshot.study, snapshot.instances, snapshot.frames, (s) => maskPath(id, s)));
   })
 
-  .get('/:id/slices/:sop/mask', async (c) => {
-    const { id } = studyOf(c);
-    const sop = c.req.param('sop');
-    const object = await c.env.STUDIES.get(await maskKey(c.var.principal.tenant, id, sop));
-    if (!object) throw new EdgeError(404, 'mask_not_found', 'no mask for this slice (not processed, failed, or the study is gone)', { field: 'sop' });
-    return c.body(new Uint8Array(await object.arrayBuffer()) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png' });
+  .get('/:id/slices/:sop/mask', async (c) => mask(c, { sopInstanceUID: c.req.param('sop') }))
+  .get('/:id/slices/:sop/frames/:frame/mask', async (c) => {
+    const frame = c.req.param('frame');
+    // DICOMweb's frame numbers (PS3.18 10.4.1.1.4): from 1, no leading zero, at most MAX_FRAMES_PER_INSTANCE.
+    if (!/^[1-9]\d{0,3}$/.test(frame) || Number(frame) > MAX_FRAMES_PER_INSTANCE) {
+      throw new EdgeError(404, 'mask_not_found', `no frame ${JSON.stringify(frame.slice(0, 16))}: frames are numbered 1 to ${MAX_FRAMES_PER_INSTANCE}`, { field: 'frame' });
+    }
+    return mask(c, { sopInstanceUID: c.req.param('sop'), frame: Number(frame) });
   })
 
   .delete('/:id', async (c) => {

@@ -20,6 +20,32 @@ export type PixelSpacing = z.infer<typeof PixelSpacing>;
 
 const uid = z.string().min(1).max(64);
 
+/**
+ * One functional group's geometry and Modality LUT (PS3.3 C.7.6.16.2: Plane Position, Plane
+ * Orientation, Pixel Measures, Pixel Value Transformation): what the shared group says of every
+ * frame, or what a per-frame item says of its frame (a per-frame value overrides the shared one).
+ */
+export const FrameGeometry = z.object({
+  imagePositionPatient: Vec3.optional(),
+  imageOrientationPatient: Orientation.optional(),
+  pixelSpacing: PixelSpacing.optional(),
+  sliceThickness: z.number().positive().optional(),
+  rescaleIntercept: finite.optional(),
+  rescaleSlope: finite.optional(),
+});
+export type FrameGeometry = z.infer<typeof FrameGeometry>;
+
+/** A multi-frame (enhanced) instance's functional groups, PS3.3 C.7.6.16. */
+export const FunctionalGroups = z.object({
+  /** Shared Functional Groups Sequence (5200,9229); {} when absent. */
+  shared: FrameGeometry,
+  /** Per-frame Functional Groups Sequence (5200,9230), one item per frame in file order; [] when absent. */
+  perFrame: z.array(FrameGeometry),
+  /** The top-level Modality LUT (1 and 0 when absent): what the decoder applies to every frame. */
+  topLevelRescale: z.object({ intercept: finite, slope: finite }),
+});
+export type FunctionalGroups = z.infer<typeof FunctionalGroups>;
+
 export const InstanceHeader = z.object({
   studyInstanceUID: uid.optional(),
   seriesInstanceUID: uid.optional(),
@@ -39,6 +65,8 @@ export const InstanceHeader = z.object({
   rows: z.number().int().positive(),
   columns: z.number().int().positive(),
   frames: z.number().int().positive(),
+  /** Multi-frame instances only (NumberOfFrames > 1): their per-frame geometry. The fields above are the top level's. */
+  functionalGroups: FunctionalGroups.optional(),
   /** Absent for files without a file meta group naming one (their encoding was sniffed). */
   transferSyntaxUID: uid.optional(),
   /**

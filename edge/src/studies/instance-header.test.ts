@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecodeError } from '../decode/decoded-image.js';
 import { run } from '../decode/dicom/compressed-fixtures.test-support.js';
-import { ctSliceDicom } from '../decode/dicom/ct-slice.test-support.js';
-import { el, image, part10, imageDataset, words } from '../decode/dicom/dicom-builder.test-support.js';
+import { ctSliceDicom, enhancedCtDicom } from '../decode/dicom/ct-slice.test-support.js';
+import { concat, el, image, item, part10, imageDataset, undefinedLength, words } from '../decode/dicom/dicom-builder.test-support.js';
 import { DATA, read } from '../decode/dicom/dicom-outcome.test-support.js';
 import { InstanceHeader, readInstanceHeader } from './instance-header.js';
-import { orderSeries, skipReason } from './series-geometry.js';
+import { orderSeries, skipReason, splitFrames } from './series-geometry.js';
 
 const SLICES = new URL('../../../../shared/data/covid-semiseg/test/images/', import.meta.url);
 
@@ -256,5 +256,92 @@ describe('readInstanceHeader on a series of CT slices (ct-slice files)', () => {
     expect(order).toMatchObject({ orderedBy: 'position', spacingFrom: 'positions', inconsistent: [], duplicates: [], pixelSpacing: [0.7, 0.7] });
     expect(order.slices.map((s) => [s.key, s.positionMm])).toEqual([['n4', 2.5], ['n3', 5], ['n2', 7.5], ['n1', 10]]);
     expect(order.sliceSpacingMm).toBeCloseTo(2.5, 9);
+  });
+});
+
+describe('readInstanceHeader on enhanced (multi-frame) CT: the functional groups', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bsnet-enhanced-header-'));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  const jpeg = (n: number) => new URL(`${n}.jpg`, SLICES).pathname;
+
+  it('reads each frame\'s Plane Position and the shared geometry as dcmdump does, and splits the frames', async () => {
+    const positionsZ = [5, -2.5, 0, 2.5];
+    const path = await enhancedCtDicom({ jpegPaths: [18, 21, 36, 38].map(jpeg), positionsZ, outPath: join(dir, 'enhanced.dcm'), size: 16 });
+    const header = await readInstanceHeader(new Uint8Array(readFileSync(path)));
+    expect(header).toMatchObject({ frames: 4, modality: 'CT', sopClassUID: '1.2.840.10008.5.1.4.1.1.2.1', imageType: ['ORIGINAL', 'PRIMARY', 'VOLUME', 'NONE'] });
+    // Nothing of the geometry is at the top level of an enhanced CT.
+    expect(header.imagePositionPatient).toBeUndefined();
+    expect(header.functionalGroups!.shared).toEqual({ imageOrientationPatient: [1, 0, 0, 0, 1, 0], pixelSpacing: [0.7, 0.7], sliceThickness: 2.5, rescaleIntercept: 0, rescaleSlope: 1 });
+    expect(header.functionalGroups!.topLevelRescale).toEqual({ intercept: 0, slope: 1 });
+    // dcmdump's reading of every nested ImagePositionPatient, in file order.
+    const dumped = [...(await run('dcmdump', ['+L', path])).matchAll(/\(0020,0032\) DS \[(.*?)\]/g)].map((m) => m[1]!.split('\\').map(Number));
+    expect(header.functionalGroups!.perFrame.map((f) => f.imagePositionPatient)).toEqual(dumped);
+    expect(dumped.map((p) => p[2])).toEqual(positionsZ);
+    expect(InstanceHeader.parse(header)).toEqual(header);
+
+    const split = splitFrames(header);
+    if ('reason' in split) throw new Error(split.reason);
+    expect(split.frames.map((f) => [f.imagePositionPatient![2], f.pixelSpacing, f.frames, f.instanceNumber])).toEqual(positionsZ.map((z) => [z, [0.7, 0.7], 1, undefined]));
+    const order = orderSeries(split.frames.map((h, i) => ({ key: `f${i + 1}`, header: h })));
+    expect(order.slices.map((s) => s.key)).toEqual(['f2', 'f3', 'f4', 'f1']);
+    expect(order.sliceSpacingMm).toBeCloseTo(2.5, 9);
+  });
+
+  it('lets a per-frame value override the shared one', async () => {
+    const path = await enhancedCtDicom({ jpegPaths: [jpeg(21), jpeg(36)], outPath: join(dir, 'per-frame-spacing.dcm'), size: 16, perFramePixelSpacing: 0.8 });
+    const header = await readInstanceHeader(new Uint8Array(readFileSync(path)));
+    expect(header.functionalGroups!.shared.pixelSpacing).toBeUndefined();
+    expect(header.functionalGroups!.perFrame.map((f) => f.pixelSpacing)).toEqual([[0.8, 0.8], [0.8, 0.8]]);
+    const split = splitFrames(header);
+    expect('frames' in split && split.frames.map((f) => f.pixelSpacing)).toEqual([[0.8, 0.8], [0.8, 0.8]]);
+  });
+
+  // Hand-built: undefined-length sequences and items, a per-frame rescale over the shared one, a malformed position.
+  const fg = (perFrame: Uint8Array[][]) => [
+    undefinedLength(0x52009229, 'SQ', item(concat(
+      undefinedLength(0x00209116, 'SQ', item(el(0x00200037, 'DS', '1\\0\\0\\0\\1\\0'), true)),
+      el(0x00289145, 'SQ', item(concat(el(0x00281052, 'DS', '0'), el(0x00281053, 'DS', '1')))),
+    ), true)),
+    undefinedLength(0x52009230, 'SQ', concat(...perFrame.map((elements) => item(concat(...elements), true)))),
+  ];
+  const position = (value: string) => undefinedLength(0x00209113, 'SQ', item(el(0x00200032, 'DS', value), true));
+  const rescale = (intercept: string) => el(0x00289145, 'SQ', item(concat(el(0x00281052, 'DS', intercept), el(0x00281053, 'DS', '1'))));
+  const multiFrame = (perFrame: Uint8Array[][]) =>
+    image({ rows: 2, columns: 2, frames: String(perFrame.length), modality: 'CT', before: fg(perFrame), pixels: words(Array(4 * perFrame.length).fill(0)) });
+
+  it('reads undefined-length sequences, and a per-frame rescale overrides the shared one', async () => {
+    const header = await readInstanceHeader(multiFrame([[position('0\\0\\1')], [position('0\\0\\2'), rescale('-1024')]]));
+    expect(header.functionalGroups).toEqual({
+      shared: { imageOrientationPatient: [1, 0, 0, 0, 1, 0], rescaleIntercept: 0, rescaleSlope: 1 },
+      perFrame: [{ imagePositionPatient: [0, 0, 1] }, { imagePositionPatient: [0, 0, 2], rescaleIntercept: -1024, rescaleSlope: 1 }],
+      topLevelRescale: { intercept: 0, slope: 1 },
+    });
+    // The decoder applies the top level's rescale to every frame, so frame 2's HU would be wrong: not split.
+    expect(splitFrames(header)).toEqual({ reason: expect.stringMatching(/^multi_frame_rescale: frame 2's .* RescaleIntercept -1024/) });
+  });
+
+  it('names a malformed per-frame value and skips an instance whose frames lack positions', async () => {
+    const header = await readInstanceHeader(multiFrame([[position('0\\0')], [position('0\\0\\2')]]));
+    expect(header.malformed).toEqual(['frame 1: ImagePositionPatient (0020,0032) has 2 value(s), must have 3']);
+    expect(splitFrames(header)).toEqual({
+      reason: 'multi_frame_geometry: frame 1 has no Plane Position Sequence (0020,9113) > ImagePositionPatient (0020,0032) of its own (frame 1: ImagePositionPatient (0020,0032) has 2 value(s), must have 3)',
+    });
+    const none = await readInstanceHeader(image({ rows: 2, columns: 2, frames: '3', modality: 'CT', pixels: words(Array(12).fill(0)) }));
+    expect(none.functionalGroups).toEqual({ shared: {}, perFrame: [], topLevelRescale: { intercept: 0, slope: 1 } });
+    expect(splitFrames(none)).toEqual({ reason: expect.stringMatching(/^multi_frame_geometry: the Per-frame Functional Groups Sequence \(5200,9230\) has 0 item\(s\) for NumberOfFrames 3/) });
+    const mr = await readInstanceHeader(image({ rows: 2, columns: 2, frames: '2', modality: 'MR', pixels: words(Array(8).fill(0)) }));
+    expect(splitFrames(mr)).toEqual({ reason: expect.stringMatching(/^not_ct: /) });
+  });
+
+  it('refuses a damaged functional group sequence as a damaged file', async () => {
+    const broken = image({ rows: 2, columns: 2, frames: '2', modality: 'CT', before: [el(0x52009230, 'SQ', el(0x00200032, 'DS', '0\\0\\1'))], pixels: words(Array(8).fill(0)) });
+    const err = await rejection(readInstanceHeader(broken));
+    expect([err.status, err.code]).toEqual([422, 'image_corrupt']);
+    expect(err.message).toMatch(/PerFrameFunctionalGroupsSequence holds \(0020,0032\)/);
   });
 });

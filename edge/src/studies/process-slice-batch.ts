@@ -15,7 +15,7 @@ import { inferSlicesSettled, type SliceInference } from '../pipeline/infer-slice
 import { renderSliceResult } from '../pipeline/render-slice-result.js';
 import { classifyUpload } from '../upload/read-slices.js';
 import type { SegmentTarget } from '../upload/segment-targets.js';
-import { SliceMessage } from './slice-message.js';
+import { SliceMessage, sliceId, sliceName } from './slice-message.js';
 import { maskKey } from './study-keys.js';
 import type { SliceResultUpdate } from './study-state.js';
 import { studyStub } from './study-stub.js';
@@ -66,20 +66,23 @@ async function processStudyGroup(members: Member[], env: EdgeBindings, config: R
   const requestId = crypto.randomUUID();
   const missing: SliceResultUpdate[] = [];
   const failures: SliceResultUpdate[] = [];
+  // Once per instance: the frames of a multi-frame instance share its (large) bytes.
+  const reads = new Map<string, Promise<Uint8Array | undefined>>();
   const uploads = await Promise.all(
-    members.map(async (m) => {
-      const object = await env.STUDIES.get(m.slice.r2Key);
-      return object ? new Uint8Array(await object.arrayBuffer()) : undefined;
+    members.map((m) => {
+      let bytes = reads.get(m.slice.r2Key);
+      if (!bytes) reads.set(m.slice.r2Key, (bytes = env.STUDIES.get(m.slice.r2Key).then(async (o) => (o ? new Uint8Array(await o.arrayBuffer()) : undefined))));
+      return bytes;
     }),
   );
   const present: Present[] = [];
   for (const [i, m] of members.entries()) {
     const bytes = uploads[i];
     if (!bytes) {
-      missing.push({ sopInstanceUID: m.slice.sopInstanceUID, state: 'failed', reason: 'upload_missing: the stored instance is gone' });
+      missing.push({ ...sliceId(m.slice), state: 'failed', reason: 'upload_missing: the stored instance is gone' });
       continue;
     }
-    present.push({ ...m, target: { upload: classifyUpload(bytes, 'application/dicom', 'instance'), uploadIndex: present.length, frame: 1 } });
+    present.push({ ...m, target: { upload: classifyUpload(bytes, 'application/dicom', 'instance'), uploadIndex: present.length, frame: m.slice.frame ?? 1 } });
   }
 
   const pool = gpuWorkerPoolFor(config);
@@ -110,25 +113,23 @@ async function processStudyGroup(members: Member[], env: EdgeBindings, config: R
       const done = await Promise.all(
         settled.map((result, i) => {
           const p = chunk[i]!;
-          if ('error' in result) return { sopInstanceUID: p.slice.sopInstanceUID, state: 'failed' as const, reason: `${result.error.code}: ${result.error.message}` };
-          return storeMask(env, tenant, studyId, p.slice.sopInstanceUID, result, config.model.inputSize);
+          if ('error' in result) return { ...sliceId(p.slice), state: 'failed' as const, reason: `${result.error.code}: ${result.error.message}` };
+          return storeMask(env, tenant, studyId, sliceName(p.slice), result, config.model.inputSize).then((u) => ({ ...u, ...sliceId(p.slice) }));
         }),
       );
       // Per chunk, so progress moves (and the first slice is done) before the batch ends.
-      await settle(done, chunk);
+      await settle(done);
     }
   };
-  /** Records outcomes in the study and deletes the uploads they no longer need. */
-  const settle = async (outcomes: SliceResultUpdate[], of: Member[]): Promise<void> => {
+  /** Records outcomes in the study and deletes the uploads it no longer needs (a multi-frame one once its last frame is settled). */
+  const settle = async (outcomes: SliceResultUpdate[]): Promise<void> => {
     if (outcomes.length === 0) return;
-    await stub.recordResults(outcomes, Date.now());
-    const sops = new Set(outcomes.map((u) => u.sopInstanceUID));
-    const keys = of.filter((m) => sops.has(m.slice.sopInstanceUID)).map((m) => m.slice.r2Key);
-    if (keys.length > 0) await env.STUDIES.delete(keys);
+    const { releasedKeys } = await stub.recordResults(outcomes, Date.now());
+    if (releasedKeys.length > 0) await env.STUDIES.delete(releasedKeys);
   };
-  await settle(missing, members);
+  await settle(missing);
   await Promise.all(Array.from({ length: Math.min(CHUNKS_IN_FLIGHT, chunks.length) }, lane));
-  await settle(failures, members);
+  await settle(failures);
 
   for (const m of members) {
     const again = retry.find((r) => r.message === m.message);
@@ -147,7 +148,7 @@ function failedChunk(chunk: Present[], err: unknown, requestId: string, updates:
     return;
   }
   const reason = `processing_failed: the GPU workers did not answer after ${attempts} attempts`;
-  for (const p of chunk) updates.push({ sopInstanceUID: p.slice.sopInstanceUID, state: 'failed', reason });
+  for (const p of chunk) updates.push({ ...sliceId(p.slice), state: 'failed', reason });
 }
 
 async function storeMask(env: EdgeBindings, tenant: string, studyId: string, sop: string, inference: SliceInference, inputSize: number): Promise<SliceResultUpdate> {
@@ -173,9 +174,10 @@ export async function failDeadLetters(batch: MessageBatch<unknown>, env: EdgeBin
   for (const message of batch.messages) {
     const parsed = SliceMessage.safeParse(message.body);
     if (parsed.success) {
-      const { tenant, studyId, sopInstanceUID, r2Key } = parsed.data;
-      await studyStub(env, tenant, studyId).recordResults([{ sopInstanceUID, state: 'failed', reason: 'processing_failed: the slice could not be processed (dead-lettered)' }], Date.now());
-      await env.STUDIES.delete(r2Key);
+      const { tenant, studyId } = parsed.data;
+      const reason = 'processing_failed: the slice could not be processed (dead-lettered)';
+      const { releasedKeys } = await studyStub(env, tenant, studyId).recordResults([{ ...sliceId(parsed.data), state: 'failed', reason }], Date.now());
+      if (releasedKeys.length > 0) await env.STUDIES.delete(releasedKeys);
     }
     message.ack();
   }

@@ -4,7 +4,7 @@
  * not match the rest, and how far apart the slices are, so a volume in ml can be given. Pure.
  */
 import { z } from 'zod';
-import { Orientation, PixelSpacing, Vec3, type InstanceHeader } from './instance-header-schema.js';
+import { Orientation, PixelSpacing, Vec3, type FrameGeometry, type InstanceHeader } from './instance-header-schema.js';
 
 /** Why a slice is not part of the volume at all, whatever the rest of its series is. */
 export const SkipReason = z.enum(['localizer', 'not_ct']);
@@ -49,6 +49,64 @@ export function skipReason(h: InstanceHeader): SkipReason | undefined {
   if (h.imageType.some((value) => LOCALIZER_TYPES.has(value.toUpperCase()))) return 'localizer';
   if (h.modality !== undefined && h.modality !== 'CT') return 'not_ct';
   return undefined;
+}
+
+/** A study refuses instances of more frames than this at upload (as many as one upload call's instances). */
+export const MAX_FRAMES_PER_INSTANCE = 1000;
+
+/**
+ * A multi-frame (enhanced CT) instance as one header per frame, each a slice like a single-frame
+ * instance's: the top level's attributes, overridden by the shared functional group's geometry,
+ * overridden by the frame's own (PS3.3 C.7.6.16.1). Frames carry no InstanceNumber of their own
+ * (the instance's would make them all duplicates when a series falls back to that order).
+ * Returns why the instance cannot be split instead: not CT, no position for some frame (its order
+ * in space would be a guess), or a per-frame Modality LUT the decoder would not apply (it applies
+ * the top level's to every frame, so the frame's Hounsfield units would be wrong).
+ * @example const split = splitFrames(header); if ('reason' in split) skip(split.reason);
+ */
+export function splitFrames(h: InstanceHeader): { frames: InstanceHeader[] } | { reason: string } {
+  if (h.modality !== 'CT') return { reason: `not_ct: a multi-frame instance of modality ${h.modality ?? '(absent)'}; only CT frames are slices` };
+  if (h.frames > MAX_FRAMES_PER_INSTANCE) return { reason: `too_many_frames: ${h.frames} frames, more than ${MAX_FRAMES_PER_INSTANCE}` };
+  const groups = h.functionalGroups;
+  const perFrame = groups?.perFrame ?? [];
+  if (!groups || perFrame.length !== h.frames) {
+    return {
+      reason: `multi_frame_geometry: the Per-frame Functional Groups Sequence (5200,9230) has ${perFrame.length} item(s) for NumberOfFrames ${h.frames}, so frames have no position of their own`,
+    };
+  }
+  const base: InstanceHeader = { ...h };
+  delete base.functionalGroups;
+  delete base.instanceNumber;
+  delete base.malformed;
+  const frames: InstanceHeader[] = [];
+  for (const [i, own] of perFrame.entries()) {
+    const effective = { ...groups.shared, ...own };
+    if (!own.imagePositionPatient) {
+      return { reason: `multi_frame_geometry: frame ${i + 1} has no Plane Position Sequence (0020,9113) > ImagePositionPatient (0020,0032) of its own${frameNote(h, i)}` };
+    }
+    const slope = effective.rescaleSlope ?? 1;
+    const intercept = effective.rescaleIntercept ?? 0;
+    const decoded = groups.topLevelRescale;
+    if (slope !== decoded.slope || intercept !== decoded.intercept) {
+      return {
+        reason:
+          `multi_frame_rescale: frame ${i + 1}'s Pixel Value Transformation Sequence (0028,9145) gives RescaleSlope ${slope} and RescaleIntercept ${intercept}, ` +
+          `but the decoder applies the top level's (${decoded.slope} and ${decoded.intercept}) to every frame`,
+      };
+    }
+    frames.push({ ...base, ...withoutUndefined(geometryOf(effective)), frames: 1 });
+  }
+  return { frames };
+}
+
+function geometryOf(g: FrameGeometry): Pick<InstanceHeader, 'imagePositionPatient' | 'imageOrientationPatient' | 'pixelSpacing' | 'sliceThickness'> {
+  return { imagePositionPatient: g.imagePositionPatient, imageOrientationPatient: g.imageOrientationPatient, pixelSpacing: g.pixelSpacing, sliceThickness: g.sliceThickness };
+}
+
+/** The reader's messages about frame `i` (a position that was there but malformed). */
+function frameNote(h: InstanceHeader, i: number): string {
+  const message = h.malformed?.find((m) => m.startsWith(`frame ${i + 1}: `));
+  return message ? ` (${message})` : '';
 }
 
 interface Slice {

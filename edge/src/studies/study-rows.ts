@@ -1,6 +1,7 @@
 /**
- * How a study is kept in its Durable Object's SQLite: the two tables (the study, one row per
- * instance) and the typed rows read from them. JSON columns hold what zod schemas describe
+ * How a study is kept in its Durable Object's SQLite: the three tables (the study, one row per
+ * instance, one row per frame of a multi-frame instance once committed) and the typed rows read
+ * from them. JSON columns hold what zod schemas describe
  * (settings, headers, outcomes), parsed where a wrong shape would mislead a caller.
  */
 import type { InstanceHeader } from './instance-header.js';
@@ -30,13 +31,30 @@ export interface WebhookRow {
   attempts: { at: number; httpStatus?: number; error?: string }[];
 }
 
+/**
+ * An instance's state is its slice's, except 'split': a multi-frame instance committed as one
+ * slice per frame, whose states are in the frame table (the instance row is no slice itself).
+ */
+export type InstanceState = SliceState | 'split';
+
 export interface InstanceRow {
   sopInstanceUID: string;
   r2Key: string;
   sha256: string;
   header: InstanceHeader;
-  state: SliceState;
+  state: InstanceState;
   /** Why it was skipped or failed (a code, then a sentence). */
+  reason: string | null;
+  outcome: SliceOutcome | null;
+  maskKey: string | null;
+}
+
+/** One frame of a split multi-frame instance, as a slice. */
+export interface FrameRow {
+  sopInstanceUID: string;
+  /** From 1. */
+  frame: number;
+  state: SliceState;
   reason: string | null;
   outcome: SliceOutcome | null;
   maskKey: string | null;
@@ -52,6 +70,28 @@ export function createStudyTables(sql: SqlStorage): void {
     sql.exec(`CREATE TABLE IF NOT EXISTS instance (
       sop_uid TEXT PRIMARY KEY, r2_key TEXT NOT NULL, sha256 TEXT NOT NULL, header TEXT NOT NULL,
       state TEXT NOT NULL, reason TEXT, outcome TEXT, mask_key TEXT)`);
+  // A table of its own, so studies stored before frames were slices keep their instance table as it was.
+  sql.exec(`CREATE TABLE IF NOT EXISTS frame (
+      sop_uid TEXT NOT NULL, frame INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT, outcome TEXT, mask_key TEXT,
+      PRIMARY KEY (sop_uid, frame))`);
+}
+
+/** Slices in `state`: single-frame instances and frames of split ones. */
+export function countSlices(sql: SqlStorage, state: SliceState): number {
+  const instances = sql.exec<{ n: number }>('SELECT count(*) AS n FROM instance WHERE state = ?', state).one().n;
+  const frames = sql.exec<{ n: number }>('SELECT count(*) AS n FROM frame WHERE state = ?', state).one().n;
+  return instances + frames;
+}
+
+export function toFrameRow(row: SqlRow): FrameRow {
+  return {
+    sopInstanceUID: String(row['sop_uid']),
+    frame: Number(row['frame']),
+    state: String(row['state']) as SliceState,
+    reason: row['reason'] === null ? null : String(row['reason']),
+    outcome: row['outcome'] === null ? null : SliceOutcome.parse(JSON.parse(String(row['outcome']))),
+    maskKey: row['mask_key'] === null ? null : String(row['mask_key']),
+  };
 }
 
 export function toStudyRow(row: SqlRow): StudyRow {
@@ -83,7 +123,7 @@ export function toInstanceRow(row: SqlRow): InstanceRow {
     r2Key: String(row['r2_key']),
     sha256: String(row['sha256']),
     header: JSON.parse(String(row['header'])) as InstanceHeader,
-    state: String(row['state']) as SliceState,
+    state: String(row['state']) as InstanceState,
     reason: row['reason'] === null ? null : String(row['reason']),
     outcome: row['outcome'] === null ? null : SliceOutcome.parse(JSON.parse(String(row['outcome']))),
     maskKey: row['mask_key'] === null ? null : String(row['mask_key']),

@@ -36,6 +36,12 @@ export type SliceOutcome = z.infer<typeof SliceOutcome>;
 const SliceView = z
   .object({
     sopInstanceUID: z.string(),
+    frame: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: 'The frame of a multi-frame (enhanced CT) instance this slice is, from 1 as in DICOM; absent for a single-frame instance. Each frame is a slice of its own.' }),
     state: SliceState,
     positionMm: z.number().optional().meta({ description: 'Position along the slice normal (Image Position Patient projected on the normal of Image Orientation Patient).' }),
     instanceNumber: z.number().int().optional(),
@@ -43,7 +49,10 @@ const SliceView = z
     infectedAreaMm2: z.number().nonnegative().optional().meta({ description: 'From Pixel Spacing.' }),
     lesionCount: z.number().int().nonnegative().optional(),
     cached: z.boolean().optional().meta({ description: "True when the slice was answered from the tenant's cache (the same bytes, model and window) without running the model." }),
-    maskUrl: z.string().optional().meta({ description: 'The mask PNG (0/255, the slice size).' }),
+    maskUrl: z
+      .string()
+      .optional()
+      .meta({ description: 'The mask PNG (0/255, the slice size): /v1/studies/{id}/slices/{sop}/mask, and for a frame of a multi-frame instance /v1/studies/{id}/slices/{sop}/frames/{frame}/mask (frames numbered from 1, as in DICOMweb).' }),
     reason: z.string().optional().meta({ description: 'Why the slice failed: a code, then a sentence.' }),
   });
 
@@ -58,11 +67,14 @@ const SeriesView = z
     spacingFrom: z.enum(['positions', 'slice_thickness']).optional(),
     pixelSpacing: z.tuple([z.number(), z.number()]).optional(),
     slices: z.array(SliceView).meta({ description: 'In patient order (ascending along the slice normal).' }),
-    skipped: z.array(z.object({ sopInstanceUID: z.string(), reason: z.string() })),
+    skipped: z
+      .array(z.object({ sopInstanceUID: z.string(), frame: z.number().int().positive().optional().meta({ description: 'When one frame of a multi-frame instance was skipped.' }), reason: z.string() }))
+      .meta({ description: 'Instances (or frames of one) left out, each with a code and a sentence.' }),
     results: z
       .object({
         infectedVolumeMl: z.number().nonnegative().nullable(),
-        mostInfectedSlice: z.string().nullable(),
+        mostInfectedSlice: z.string().nullable().meta({ description: 'Its SOP Instance UID.' }),
+        mostInfectedFrame: z.number().int().positive().optional().meta({ description: 'Its frame, when it is a frame of a multi-frame instance.' }),
         slicesFailed: z.number().int().nonnegative(),
       })
       .optional()

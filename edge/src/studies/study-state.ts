@@ -9,10 +9,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import { loadConfig, type EdgeBindings } from '../config.js';
 import type { InstanceHeader } from './instance-header.js';
-import { skipReason, orderSeries } from './series-geometry.js';
+import { skipReason, orderSeries, splitFrames } from './series-geometry.js';
+import { sliceId, sliceName, type SliceId } from './slice-message.js';
 import type { CreateStudyBody, SliceOutcome, StudyStatus } from './study-schemas.js';
 import { deletePrefix, studyPrefix } from './study-keys.js';
-import { createStudyTables, toInstanceRow, toStudyRow, type InstanceRow, type SqlRow, type StudyRow } from './study-rows.js';
+import { countSlices, createStudyTables, toFrameRow, toInstanceRow, toStudyRow, type FrameRow, type InstanceRow, type SqlRow, type StudyRow } from './study-rows.js';
 import { completionEvent, webhookAttempt } from './study-webhook.js';
 
 /** How often a study still processing at its expiry is looked at again. */
@@ -26,15 +27,15 @@ export interface NewInstance {
 
 export type AddInstanceResult = { sopInstanceUID: string; accepted: true } | { accepted: false; code: 'duplicate_instance' | 'wrong_study' | 'no_sop_instance_uid'; reason: string; sopInstanceUID?: string };
 
-/** What commit hands the queue: one message per slice to process. */
-export interface QueuedSlice {
-  sopInstanceUID: string;
+/** What commit hands the queue: one message per slice to process (a single-frame instance, or a frame). */
+export interface QueuedSlice extends SliceId {
   r2Key: string;
 }
 
+/** A processed slice's outcome; `frame` names the frame of a multi-frame instance. */
 export type SliceResultUpdate =
-  | { sopInstanceUID: string; state: 'done'; outcome: SliceOutcome; maskKey: string }
-  | { sopInstanceUID: string; state: 'failed'; reason: string };
+  | (SliceId & { state: 'done'; outcome: SliceOutcome; maskKey: string })
+  | (SliceId & { state: 'failed'; reason: string });
 
 export class StudyState extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -66,15 +67,14 @@ export class StudyState extends DurableObject<Env> {
     return { study: this.study()!, created: true };
   }
 
-  /** The study and its instances, or undefined when there is none (never created, or purged). */
-  async snapshot(): Promise<{ study: StudyRow; instances: InstanceRow[] } | undefined> {
+  /** The study, its instances and the frames of split ones, or undefined when there is none (never created, or purged). */
+  async snapshot(): Promise<{ study: StudyRow; instances: InstanceRow[]; frames: FrameRow[] } | undefined> {
     const study = this.study();
     if (!study) return undefined;
-    const instances = this.ctx.storage.sql
-      .exec<SqlRow>('SELECT * FROM instance ORDER BY rowid')
-      .toArray()
-      .map(toInstanceRow);
-    return { study: this.expireIfDue(study), instances };
+    const sql = this.ctx.storage.sql;
+    const instances = sql.exec<SqlRow>('SELECT * FROM instance ORDER BY rowid').toArray().map(toInstanceRow);
+    const frames = sql.exec<SqlRow>('SELECT * FROM frame ORDER BY sop_uid, frame').toArray().map(toFrameRow);
+    return { study: this.expireIfDue(study), instances, frames };
   }
 
   /**
@@ -125,9 +125,10 @@ export class StudyState extends DurableObject<Env> {
   }
 
   /**
-   * Ends receiving: skips what is not a slice of a usable series (localizers, non-CT, geometry
-   * that disagrees with its series) and returns the rest for the queue. Refused (undefined)
-   * unless the study is receiving.
+   * Ends receiving: splits multi-frame instances into one slice per frame, skips what is not a
+   * slice of a usable series (localizers, non-CT, multi-frame instances without per-frame
+   * positions, geometry that disagrees with its series) and returns the rest for the queue.
+   * Refused (undefined) unless the study is receiving.
    */
   async commit(now: number): Promise<{ status: StudyStatus; queued: QueuedSlice[]; unusedKeys: string[] } | undefined> {
     const study = this.study();
@@ -135,36 +136,44 @@ export class StudyState extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     const rows = sql.exec<SqlRow>('SELECT * FROM instance').toArray().map(toInstanceRow);
     const skip = (sop: string, reason: string) => sql.exec("UPDATE instance SET state = 'skipped', reason = ? WHERE sop_uid = ?", reason, sop);
-    const bySeries = new Map<string, InstanceRow[]>();
+    const bySeries = new Map<string, (QueuedSlice & { header: InstanceHeader })[]>();
     for (const row of rows) {
       const why = skipReason(row.header);
       if (why) {
         skip(row.sopInstanceUID, why === 'localizer' ? 'localizer: Image Type names a localizer or scout' : `not_ct: modality ${row.header.modality}`);
         continue;
       }
+      let slices: (QueuedSlice & { header: InstanceHeader })[] = [{ sopInstanceUID: row.sopInstanceUID, r2Key: row.r2Key, header: row.header }];
       if (row.header.frames > 1) {
-        skip(row.sopInstanceUID, 'multi_frame: enhanced multi-frame instances are not split into slices in studies yet');
-        continue;
+        const split = splitFrames(row.header);
+        if ('reason' in split) {
+          skip(row.sopInstanceUID, split.reason);
+          continue;
+        }
+        sql.exec("UPDATE instance SET state = 'split' WHERE sop_uid = ?", row.sopInstanceUID);
+        slices = split.frames.map((header, i) => ({ sopInstanceUID: row.sopInstanceUID, frame: i + 1, r2Key: row.r2Key, header }));
       }
       const series = row.header.seriesInstanceUID ?? '';
       const members = bySeries.get(series) ?? [];
       if (members.length === 0) bySeries.set(series, members);
-      members.push(row);
+      members.push(...slices);
     }
     const queued: QueuedSlice[] = [];
     for (const members of bySeries.values()) {
-      const order = orderSeries(members.map((m) => ({ key: m.sopInstanceUID, header: m.header })));
+      // Frames are ordered with the single-frame slices of their series, as any slice is.
+      const order = orderSeries(members.map((m) => ({ key: sliceName(m), header: m.header })));
       const inconsistent = new Map([
         ...order.inconsistent.map((i) => [i.key, `inconsistent_geometry: ${i.reason}`] as const),
         ...order.duplicates.map((d) => [d.key, `duplicate_position: at the position of ${d.duplicateOf}`] as const),
       ]);
       for (const m of members) {
-        const reason = inconsistent.get(m.sopInstanceUID);
-        if (reason) skip(m.sopInstanceUID, reason);
-        else queued.push({ sopInstanceUID: m.sopInstanceUID, r2Key: m.r2Key });
+        const reason = inconsistent.get(sliceName(m));
+        if (m.frame !== undefined) sql.exec('INSERT INTO frame (sop_uid, frame, state, reason) VALUES (?, ?, ?, ?)', m.sopInstanceUID, m.frame, reason ? 'skipped' : 'queued', reason ?? null);
+        else if (reason) skip(m.sopInstanceUID, reason);
+        else sql.exec("UPDATE instance SET state = 'queued' WHERE sop_uid = ?", m.sopInstanceUID);
+        if (!reason) queued.push({ ...sliceId(m), r2Key: m.r2Key });
       }
     }
-    for (const q of queued) sql.exec("UPDATE instance SET state = 'queued' WHERE sop_uid = ?", q.sopInstanceUID);
     // Skipped instances are never processed: their bytes go now (unless a queued one shares them).
     const needed = new Set(queued.map((q) => q.r2Key));
     const unusedKeys = [...new Set(rows.map((r) => r.r2Key))].filter((k) => !needed.has(k));
@@ -174,27 +183,48 @@ export class StudyState extends DurableObject<Env> {
     return { status, queued, unusedKeys };
   }
 
-  /** Records processed slices; the study completes when none is left queued. */
-  async recordResults(updates: SliceResultUpdate[], now: number): Promise<StudyStatus | undefined> {
+  /**
+   * Records processed slices; the study completes when none is left queued. `releasedKeys` are the
+   * uploads no queued slice needs any more, which the caller deletes: a single-frame instance's once
+   * it is settled, a multi-frame one's once its last frame is.
+   */
+  async recordResults(updates: SliceResultUpdate[], now: number): Promise<{ status: StudyStatus | undefined; releasedKeys: string[] }> {
     const study = this.study();
-    if (!study || (study.status !== 'queued' && study.status !== 'processing')) return study?.status;
     const sql = this.ctx.storage.sql;
+    if (!study || (study.status !== 'queued' && study.status !== 'processing')) {
+      // Settled already (a redelivery), so none of its uploads is needed; purged, and they are gone.
+      return { status: study?.status, releasedKeys: study ? this.uploadKeys(updates, () => true) : [] };
+    }
     for (const u of updates) {
+      const [table, where, ...key] = u.frame === undefined ? ['instance', 'sop_uid = ?', u.sopInstanceUID] : ['frame', 'sop_uid = ? AND frame = ?', u.sopInstanceUID, u.frame];
       if (u.state === 'done') {
-        sql.exec("UPDATE instance SET state = 'done', outcome = ?, mask_key = ?, reason = NULL WHERE sop_uid = ? AND state = 'queued'", JSON.stringify(u.outcome), u.maskKey, u.sopInstanceUID);
+        sql.exec(`UPDATE ${table} SET state = 'done', outcome = ?, mask_key = ?, reason = NULL WHERE ${where} AND state = 'queued'`, JSON.stringify(u.outcome), u.maskKey, ...key);
       } else {
-        sql.exec("UPDATE instance SET state = 'failed', reason = ? WHERE sop_uid = ? AND state = 'queued'", u.reason, u.sopInstanceUID);
+        sql.exec(`UPDATE ${table} SET state = 'failed', reason = ? WHERE ${where} AND state = 'queued'`, u.reason, ...key);
       }
     }
-    const left = sql.exec<{ n: number }>("SELECT count(*) AS n FROM instance WHERE state = 'queued'").one().n;
-    if (left > 0) {
+    const releasedKeys = this.uploadKeys(updates, (sop, split) =>
+      split
+        ? sql.exec<{ n: number }>("SELECT count(*) AS n FROM frame WHERE sop_uid = ? AND state = 'queued'", sop).one().n === 0
+        : sql.exec<{ n: number }>("SELECT count(*) AS n FROM instance WHERE sop_uid = ? AND state = 'queued'", sop).one().n === 0,
+    );
+    if (countSlices(sql, 'queued') > 0) {
       sql.exec("UPDATE study SET status = 'processing'");
-      return 'processing';
+      return { status: 'processing', releasedKeys };
     }
-    const done = sql.exec<{ n: number }>("SELECT count(*) AS n FROM instance WHERE state = 'done'").one().n;
-    const status: StudyStatus = done > 0 ? 'completed' : 'failed';
+    const status: StudyStatus = countSlices(sql, 'done') > 0 ? 'completed' : 'failed';
     await this.finish(now, status);
-    return status;
+    return { status, releasedKeys };
+  }
+
+  /** The R2 keys of the instances `updates` name for which `released(sop, isSplit)` holds. */
+  private uploadKeys(updates: SliceResultUpdate[], released: (sop: string, split: boolean) => boolean): string[] {
+    const keys = new Set<string>();
+    for (const sop of new Set(updates.map((u) => u.sopInstanceUID))) {
+      const row = this.ctx.storage.sql.exec<{ r2_key: string; state: string }>('SELECT r2_key, state FROM instance WHERE sop_uid = ?', sop).toArray()[0];
+      if (row && released(sop, row.state === 'split')) keys.add(row.r2_key);
+    }
+    return [...keys];
   }
 
   /** Deletes every stored object of the study (R2 first, then this object's storage). */
@@ -249,8 +279,8 @@ export class StudyState extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(expiresAt);
       return;
     }
-    const done = sql.exec<{ n: number }>("SELECT count(*) AS n FROM instance WHERE state = 'done'").one().n;
-    const failed = sql.exec<{ n: number }>("SELECT count(*) AS n FROM instance WHERE state = 'failed'").one().n;
+    const done = countSlices(sql, 'done');
+    const failed = countSlices(sql, 'failed');
     const event = completionEvent(study, status, { done, failed }, now);
     sql.exec("UPDATE study SET webhook_id = ?, webhook_body = ?, webhook_state = 'pending', webhook_next_at = ?, webhook_attempts = '[]'", event.id, event.body, now);
     // The first attempt right away (the alarm runs outside this call, so a slow receiver never delays the consumer).

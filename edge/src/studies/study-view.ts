@@ -2,23 +2,39 @@
  * GET /v1/studies/{id}'s answer, from what the study's Durable Object holds: status and progress,
  * and per series its slices in patient order (series-geometry.ts) with what was skipped and why,
  * and once slices are done their infected area and the series' infected volume, from Pixel
- * Spacing and the slice spacing measured along the slice normal.
+ * Spacing and the slice spacing measured along the slice normal. A multi-frame instance's frames
+ * are slices of its series like any other, each with its frame number.
  */
-import type { InstanceRow, StudyRow } from './study-rows.js';
-import { orderSeries, volumeMl } from './series-geometry.js';
-import type { SeriesView, SliceView, StudyView } from './study-schemas.js';
+import type { InstanceHeader } from './instance-header.js';
+import type { FrameRow, InstanceRow, StudyRow } from './study-rows.js';
+import { orderSeries, splitFrames, volumeMl } from './series-geometry.js';
+import { sliceId, sliceName, type SliceId } from './slice-message.js';
+import type { SeriesView, SliceOutcome, SliceState, SliceView, StudyView } from './study-schemas.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function studyView(study: StudyRow, instances: InstanceRow[], maskUrl: (sop: string) => string): StudyView {
-  const counted = instances.filter((i) => i.state !== 'skipped' && i.state !== 'received');
-  const bySeries = new Map<string, InstanceRow[]>();
+/** Where a slice's mask is served. */
+export type MaskUrl = (slice: SliceId) => string;
+
+/** One slice as the view sees it: a single-frame instance, or one frame of a split one. */
+interface Slice extends SliceId {
+  header: InstanceHeader;
+  state: SliceState;
+  reason: string | null;
+  outcome: SliceOutcome | null;
+}
+
+export function studyView(study: StudyRow, instances: InstanceRow[], frames: FrameRow[], maskUrl: MaskUrl): StudyView {
+  const framesOf = new Map<string, FrameRow[]>();
+  for (const f of frames) framesOf.set(f.sopInstanceUID, [...(framesOf.get(f.sopInstanceUID) ?? []), f]);
+  const bySeries = new Map<string, Slice[]>();
   for (const i of instances) {
     const key = i.header.seriesInstanceUID ?? '';
     const members = bySeries.get(key) ?? [];
     if (members.length === 0) bySeries.set(key, members);
-    members.push(i);
+    members.push(...slicesOf(i, framesOf.get(i.sopInstanceUID) ?? []));
   }
+  const counted = [...bySeries.values()].flat().filter((s) => s.state !== 'skipped' && s.state !== 'received');
   return {
     id: study.id,
     status: study.status,
@@ -45,18 +61,31 @@ export function studyView(study: StudyRow, instances: InstanceRow[], maskUrl: (s
   };
 }
 
-function seriesView(members: InstanceRow[], maskUrl: (sop: string) => string): SeriesView {
+/**
+ * An instance's slices: itself, or once split its frames with their geometry. A multi-frame
+ * instance not yet committed shows its frames as received when it can be split.
+ */
+function slicesOf(i: InstanceRow, frames: FrameRow[]): Slice[] {
+  const split = i.header.frames > 1 && (i.state === 'split' || i.state === 'received') ? splitFrames(i.header) : undefined;
+  if (!split || 'reason' in split) {
+    return [{ sopInstanceUID: i.sopInstanceUID, header: i.header, state: i.state === 'split' ? 'skipped' : i.state, reason: i.reason, outcome: i.outcome }];
+  }
+  if (i.state === 'received') return split.frames.map((header, n) => ({ sopInstanceUID: i.sopInstanceUID, frame: n + 1, header, state: 'received', reason: null, outcome: null }));
+  return frames.map((f) => ({ sopInstanceUID: f.sopInstanceUID, frame: f.frame, header: split.frames[f.frame - 1]!, state: f.state, reason: f.reason, outcome: f.outcome }));
+}
+
+function seriesView(members: Slice[], maskUrl: MaskUrl): SeriesView {
   const first = members[0]!.header;
-  const skipped = members.filter((m) => m.state === 'skipped').map((m) => ({ sopInstanceUID: m.sopInstanceUID, reason: m.reason ?? 'skipped' }));
+  const skipped = members.filter((m) => m.state === 'skipped').map((m) => ({ ...sliceId(m), reason: m.reason ?? 'skipped' }));
   const slicesOf = members.filter((m) => m.state !== 'skipped');
-  const order = orderSeries(slicesOf.map((m) => ({ key: m.sopInstanceUID, header: m.header })));
-  const byKey = new Map(slicesOf.map((m) => [m.sopInstanceUID, m]));
+  const order = orderSeries(slicesOf.map((m) => ({ key: sliceName(m), header: m.header })));
+  const byKey = new Map(slicesOf.map((m) => [sliceName(m), m]));
   const spacing = order.pixelSpacing;
   const slices: SliceView[] = order.slices.map((s) => {
     const m = byKey.get(s.key)!;
     const o = m.outcome;
     return {
-      sopInstanceUID: s.key,
+      ...sliceId(m),
       state: m.state,
       ...(s.positionMm !== undefined ? { positionMm: round(s.positionMm, 3) } : {}),
       ...(s.instanceNumber !== undefined ? { instanceNumber: s.instanceNumber } : {}),
@@ -66,7 +95,7 @@ function seriesView(members: InstanceRow[], maskUrl: (sop: string) => string): S
             ...(spacing ? { infectedAreaMm2: round(o.infectedPixels * spacing[0] * spacing[1], 2) } : {}),
             lesionCount: o.lesionCount,
             cached: o.cached,
-            maskUrl: maskUrl(s.key),
+            maskUrl: maskUrl(m),
           }
         : {}),
       ...(m.reason && m.state === 'failed' ? { reason: m.reason } : {}),
@@ -92,6 +121,7 @@ function seriesView(members: InstanceRow[], maskUrl: (sop: string) => string): S
           results: {
             infectedVolumeMl: spacing && order.sliceSpacingMm !== undefined ? round(volumeMl(infected, spacing, order.sliceSpacingMm), 3) : null,
             mostInfectedSlice: most && (most.infectedPixels ?? 0) > 0 ? most.sopInstanceUID : null,
+            ...(most && (most.infectedPixels ?? 0) > 0 && most.frame !== undefined ? { mostInfectedFrame: most.frame } : {}),
             slicesFailed: slices.length - done.length,
           },
         }

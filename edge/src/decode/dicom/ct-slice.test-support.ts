@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import jpeg from 'jpeg-js';
-import { ascii, concat, el, imageDataset, uint } from './dicom-builder.test-support.js';
+import { ascii, concat, el, imageDataset, item, uint } from './dicom-builder.test-support.js';
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
@@ -157,5 +157,116 @@ export async function ctSliceDicom(opts: CtSliceOptions): Promise<string> {
   const dataset = [...patient, ...image].sort((a, b) => tagOf(a) - tagOf(b));
   await mkdir(dirname(opts.outPath), { recursive: true });
   await writeFile(opts.outPath, concat(meta(instanceUid), ...dataset));
+  return opts.outPath;
+}
+
+/** Enhanced CT Image Storage (PS3.4 B.5): a whole series in one instance, geometry per frame in functional groups. */
+export const ENHANCED_CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2.1';
+
+export interface EnhancedCtOptions {
+  /** One 8-bit lung-window JPEG per frame, in the order the frames are stored. */
+  jpegPaths: string[];
+  outPath: string;
+  /** Each frame's ImagePositionPatient z in mm (the frame's own Plane Position); default 0, 1, 2, ... */
+  positionsZ?: number[];
+  /** Rows = Columns. Default 128. */
+  size?: number;
+  sopInstanceUID?: string;
+  seriesInstanceUID?: string;
+  /** Default CT; another value makes a multi-frame instance that is not CT. */
+  modality?: string;
+  /** Leave the Plane Position Sequence out of every per-frame item (frames without a position). */
+  noPositions?: boolean;
+  /** Put Pixel Measures per frame instead of in the shared group (a per-frame value overrides the shared one). */
+  perFramePixelSpacing?: number;
+  /** Default 1. */
+  instanceNumber?: number;
+}
+
+const sq = (tag: number, ...items: Uint8Array[][]): Uint8Array => el(tag, 'SQ', concat(...items.map((elements) => item(concat(...elements)))));
+const at = (...tags: number[]): Uint8Array => concat(...tags.flatMap((t) => [uint(t >>> 16, 2), uint(t & 0xffff, 2)]));
+
+/**
+ * Writes an Enhanced CT Image file (signed HU, Explicit VR Little Endian) whose frames are the
+ * given slices, each with its own Plane Position, and resolves to outPath. Shared: Pixel
+ * Measures (0.7 mm, 2.5 mm thick), Plane Orientation (axial), Pixel Value Transformation
+ * (intercept 0, slope 1, HU). The modules dciodvfy asks of Enhanced CT are there as far as a
+ * test needs (Enhanced General Equipment, Multi-frame Dimension, Frame Content).
+ * @example await enhancedCtDicom({ jpegPaths: [a, b, c], positionsZ: [5, -5, 0], outPath: tmp + '/enhanced.dcm' });
+ */
+export async function enhancedCtDicom(opts: EnhancedCtOptions): Promise<string> {
+  const size = opts.size ?? 128;
+  const frames = opts.jpegPaths.length;
+  const pixels = new Uint8Array(size * size * 2 * frames);
+  const view = new DataView(pixels.buffer);
+  const grays = new Map<string, number[]>();
+  opts.jpegPaths.forEach((path, f) => {
+    let hu = grays.get(path);
+    if (!hu) grays.set(path, (hu = Array.from(resample(grayOf(path), size), toHu)));
+    hu.forEach((v, i) => view.setInt16((f * size * size + i) * 2, v, true));
+  });
+  const uid = opts.sopInstanceUID ?? `${INSTANCE_UID}.77`;
+  const corner = (-0.35 * (size - 1)).toFixed(2);
+  const spacing = (mm: number) => [el(0x00180050, 'DS', '2.5'), el(0x00280030, 'DS', `${mm}\\${mm}`)];
+  const DIMENSION_ORGANIZATION = `${UID_ROOT}.5`;
+  const shared = [
+    ...(opts.perFramePixelSpacing === undefined ? [sq(0x00289110, spacing(0.7))] : []),
+    sq(0x00209116, [el(0x00200037, 'DS', '1\\0\\0\\0\\1\\0')]),
+    sq(0x00289145, [el(0x00281052, 'DS', '0'), el(0x00281053, 'DS', '1'), el(0x00281054, 'LO', 'HU')]),
+  ].sort((a, b) => tagOf(a) - tagOf(b));
+  const perFrame = opts.jpegPaths.map((_, f) =>
+    [
+      sq(0x00209111, [el(0x00209157, 'UL', uint(f + 1, 4))]),
+      ...(opts.noPositions ? [] : [sq(0x00209113, [el(0x00200032, 'DS', `${corner}\\${corner}\\${opts.positionsZ?.[f] ?? f}`)])]),
+      ...(opts.perFramePixelSpacing !== undefined ? [sq(0x00289110, spacing(opts.perFramePixelSpacing))] : []),
+    ].sort((a, b) => tagOf(a) - tagOf(b)),
+  );
+  const image = imageDataset({ rows: size, columns: size, bitsAllocated: 16, bitsStored: 16, signed: true, frames: String(frames), pixelVR: 'OW', pixels });
+  const dataset = [
+    el(0x00080008, 'CS', 'ORIGINAL\\PRIMARY\\VOLUME\\NONE'),
+    el(0x00080016, 'UI', ENHANCED_CT_IMAGE_STORAGE),
+    el(0x00080018, 'UI', uid),
+    el(0x00080020, 'DA', '20200101'),
+    el(0x00080023, 'DA', '20200101'),
+    el(0x0008002a, 'DT', '20200101120000'),
+    el(0x00080030, 'TM', '120000'),
+    el(0x00080033, 'TM', '120000'),
+    el(0x00080050, 'SH', ''),
+    el(0x00080060, 'CS', opts.modality ?? 'CT'),
+    el(0x00080070, 'LO', 'bsnet tests'),
+    el(0x00080090, 'PN', ''),
+    el(0x00081090, 'LO', 'enhancedCtDicom'),
+    el(0x00100010, 'PN', 'Test^CT'),
+    el(0x00100020, 'LO', 'CT-SLICE-TEST'),
+    el(0x00100030, 'DA', ''),
+    el(0x00100040, 'CS', ''),
+    el(0x00181000, 'LO', '1'),
+    el(0x00181020, 'LO', '1'),
+    el(0x00189004, 'CS', 'PRODUCT'),
+    el(0x0020000d, 'UI', STUDY_UID),
+    el(0x0020000e, 'UI', opts.seriesInstanceUID ?? SERIES_UID),
+    el(0x00200010, 'SH', '1'),
+    el(0x00200011, 'IS', '1'),
+    el(0x00200013, 'IS', String(opts.instanceNumber ?? 1)),
+    el(0x00200052, 'UI', `${UID_ROOT}.4`),
+    el(0x00201040, 'LO', ''),
+    sq(0x00209221, [el(0x00209164, 'UI', DIMENSION_ORGANIZATION)]),
+    sq(0x00209222, [el(0x00209164, 'UI', DIMENSION_ORGANIZATION), el(0x00209165, 'AT', at(0x00200032)), el(0x00209167, 'AT', at(0x00209113))].sort((a, b) => tagOf(a) - tagOf(b))),
+    el(0x00280301, 'CS', 'NO'),
+    el(0x00282110, 'CS', '00'),
+    el(0x20500020, 'CS', 'IDENTITY'),
+    el(0x52009229, 'SQ', item(concat(...shared))),
+    el(0x52009230, 'SQ', concat(...perFrame.map((elements) => item(concat(...elements))))),
+    ...image,
+  ].sort((a, b) => tagOf(a) - tagOf(b));
+  const group = concat(
+    el(0x00020001, 'OB', Uint8Array.of(0, 1)),
+    el(0x00020002, 'UI', ENHANCED_CT_IMAGE_STORAGE),
+    el(0x00020003, 'UI', uid),
+    el(0x00020010, 'UI', EXPLICIT_LE),
+    el(0x00020012, 'UI', IMPLEMENTATION_UID),
+  );
+  await mkdir(dirname(opts.outPath), { recursive: true });
+  await writeFile(opts.outPath, concat(new Uint8Array(128), ascii('DICM'), el(0x00020000, 'UL', uint(group.length, 4)), group, ...dataset));
   return opts.outPath;
 }
