@@ -28,6 +28,7 @@ const USAGE = `usage: npm run evaluate -- --images <dir> --masks <dir> [options]
   --batch <n>           slices per inference call (default: 8)
   --limit <n>           only the first n slices, in name order
   --names <file>        only the slices named in this file, one stem per line (e.g. models/splits/covid-semiseg-val.txt)
+  --restrict-to-lung    cut each map to the slice's lung mask before scoring (the edge's RESTRICT_TO_LUNG)
   --record <key>        store the scores in the model's manifest under scores.<key>`;
 
 class UsageError extends Error {}
@@ -44,6 +45,7 @@ interface CliArgs {
   limit?: number;
   record?: string;
   names?: string;
+  restrictToLung: boolean;
 }
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -72,6 +74,7 @@ function parseCliArgs(argv: string[]): CliArgs {
         limit: { type: 'string' },
         record: { type: 'string' },
         names: { type: 'string' },
+        'restrict-to-lung': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -102,6 +105,7 @@ function parseCliArgs(argv: string[]): CliArgs {
     limit,
     record: values.record,
     names: values.names,
+    restrictToLung: values['restrict-to-lung'],
   };
 }
 
@@ -118,6 +122,7 @@ function formatTable(r: EvaluationResult): string {
   return [
     `model     ${r.model.name} ${r.model.version} (${r.provider})`,
     `slices    ${r.count} in ${r.seconds.toFixed(1)} s`,
+    ...(r.lungFound !== undefined ? [`lung cut  ${r.lungFound} of ${r.count} slices (two lungs found)`] : []),
     '',
     ...rows.map(([name, v]) => `${name.padEnd(18)}${v.toFixed(3)}`),
   ].join('\n');
@@ -147,6 +152,7 @@ async function main(): Promise<number> {
       provider: args.provider,
       overlaysDir: args.overlays,
       sideBySide: args.sideBySide,
+      restrictToLung: args.restrictToLung,
       // Rewrite one line on a terminal; a log file gets one line per batch.
       onProgress: (done, total) =>
         process.stderr.write(process.stderr.isTTY ? `\rscored ${done}/${total}${done === total ? '\n' : ''}` : `scored ${done}/${total}\n`),

@@ -9,7 +9,11 @@ import { providerCandidates } from '../../gpu-worker/src/inference/ort-backend.j
 import { SessionPool } from '../../gpu-worker/src/inference/session-pool.js';
 import { createLogger } from '../../gpu-worker/src/log.js';
 import { loadModel } from '../../gpu-worker/src/model/load-model.js';
+import type { FloatImage } from '../../shared/image/gray-image.js';
 import { resizeBilinear, resizeBilinearFloat } from '../../shared/image/resize-bilinear.js';
+import { lungRegion } from '../../shared/lung/lung-mask.js';
+import { lungMaskFromGray8 } from '../../shared/lung/lung-mask-gray8.js';
+import { LUNG_MARGIN_PX } from '../../edge/src/lung/restrict-to-lung.js';
 import type { ExecutionProvider } from '../../shared/worker-readiness.js';
 import { listSlices, loadSlice, type ListOptions, type Slice } from './load-slices.js';
 import { aggregateScores, scoreImage, type ImageScores, type Scores } from './metrics/score-set.js';
@@ -30,6 +34,12 @@ export interface EvaluateOptions extends ListOptions {
   /** Overlays show the plain slice beside the overlay. */
   sideBySide?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Cut the map to the slice's lung mask (intensity method, widened by the product's margin)
+   * before scoring, as the edge does when RESTRICT_TO_LUNG is on; slices without two lungs found
+   * are scored uncut, as the edge answers them.
+   */
+  restrictToLung?: boolean;
 }
 
 export interface PerImageResult extends Scores {
@@ -47,6 +57,8 @@ export interface EvaluationResult {
   model: { name: string; version: string; sha256: string };
   provider: ExecutionProvider;
   seconds: number;
+  /** With restrictToLung: the slices where two lungs were found (and so the map was cut). */
+  lungFound?: number;
 }
 
 /**
@@ -70,6 +82,7 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
   );
   try {
     const scored: ImageScores[] = [];
+    let lungFound = 0;
     const perImage: PerImageResult[] = [];
     for (let start = 0; start < files.length; start += batch) {
       const slices = await Promise.all(files.slice(start, start + batch).map(loadSlice));
@@ -78,6 +91,7 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
         const { width, height } = slice.mask;
         // Back to the mask's size in float, as Inf-Net's protocol scores at the ground truth's size.
         const prob = resizeBilinearFloat({ width: size, height: size, data: probs[j]! }, width, height);
+        if (opts.restrictToLung && cutToLung(prob, slice)) lungFound++;
         const s = scoreImage(prob.data, slice.mask.data, width, height);
         scored.push(s);
         const { curves: _, ...means } = s;
@@ -96,10 +110,21 @@ export async function evaluateModel(opts: EvaluateOptions): Promise<EvaluationRe
       model: { name: manifest.name, version: manifest.version, sha256: manifest.sha256 },
       provider: pool.provider,
       seconds: (performance.now() - started) / 1000,
+      ...(opts.restrictToLung ? { lungFound } : {}),
     };
   } finally {
     await pool.close();
   }
+}
+
+/** Zeroes `prob` outside the slice's widened lungs; false (and `prob` untouched) when two lungs were not found. */
+function cutToLung(prob: FloatImage, slice: Slice): boolean {
+  const lung = lungMaskFromGray8(slice.image);
+  if (!lung.found) return false;
+  if (lung.width !== prob.width || lung.height !== prob.height) throw new RangeError(`${slice.name}: image ${lung.width}x${lung.height} and mask ${prob.width}x${prob.height} differ`);
+  const region = lungRegion(lung, LUNG_MARGIN_PX).data;
+  for (let i = 0; i < prob.data.length; i++) if (!region[i]) prob.data[i] = 0;
+  return true;
 }
 
 /** Runs one batch the way the product does: resize to the input size in 8-bit, probabilities back as p * 255. */

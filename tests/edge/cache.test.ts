@@ -57,7 +57,7 @@ describe('cache by content hash', () => {
     const other = await post(globex, bytes);
     expect(other.headers.get('x-cache')).toBe('MISS');
     expect(SliceResult.parse(await other.json()).cached).toBe(false);
-    const objects = await stack.env.MASKS.list({ prefix: 'masks/v1/' });
+    const objects = await stack.env.MASKS.list({ prefix: 'masks/v2/' });
     const tenants = new Set(objects.objects.map((o) => o.key.split('/')[2]));
     expect(tenants).toEqual(new Set(['acme', 'globex']));
   });
@@ -85,7 +85,7 @@ describe('cache by content hash', () => {
   it('treats an expired entry as a miss and deletes it', async () => {
     const bytes = sliceJpeg(testSliceNames()[4]!);
     await post(acme, bytes);
-    const listed = await stack.env.MASKS.list({ prefix: 'masks/v1/acme/', include: ['customMetadata'] });
+    const listed = await stack.env.MASKS.list({ prefix: 'masks/v2/acme/', include: ['customMetadata'] });
     for (const o of listed.objects) {
       const obj = (await stack.env.MASKS.get(o.key))!;
       await stack.env.MASKS.put(o.key, await obj.arrayBuffer(), { customMetadata: { ...o.customMetadata, expiresAt: String(Date.now() - 1) } });

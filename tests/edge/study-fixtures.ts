@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { concatBytes } from '../../shared/concat-bytes.js';
-import { ctSliceDicom, enhancedCtDicom, type EnhancedCtOptions } from '../../edge/src/decode/dicom/ct-slice.test-support.js';
+import { ctSliceDicom, enhancedCtDicom, PSEUDO_JPEG_WINDOW, type EnhancedCtOptions } from '../../edge/src/decode/dicom/ct-slice.test-support.js';
 import { dataPath } from './fixtures.js';
 
 export const VOLUME = 'Data-1_coronacases_org_001';
@@ -23,6 +23,8 @@ export interface SeriesOptions {
   seriesInstanceUID?: string;
   /** z of the first slice in mm; default -100. */
   firstZ?: number;
+  /** Pixel Spacing in mm; default 0.7. A lung mask needs a realistic field (about 350 mm across). */
+  pixelSpacingMm?: number;
 }
 
 export const volumeSlice = (n: number): string => fileURLToPath(dataPath(`covid-semiseg/pseudo/images/${VOLUME}_${n}.jpg`));
@@ -38,9 +40,11 @@ export async function ctSeries(dir: string, o: SeriesOptions): Promise<string[]>
         outPath: join(dir, `${o.seriesInstanceUID ?? 'main'}-${n}.dcm`),
         storage: 'unsigned-intercept',
         size: o.size,
+        sourceWindow: PSEUDO_JPEG_WINDOW,
         instanceNumber: (o.instanceBase ?? 0) + i + 1,
         positionZ: (o.firstZ ?? -100) + i * o.spacingMm,
         ...(o.seriesInstanceUID ? { seriesInstanceUID: o.seriesInstanceUID } : {}),
+        ...(o.pixelSpacingMm !== undefined ? { pixelSpacingMm: o.pixelSpacingMm } : {}),
       }),
     );
   }
@@ -53,17 +57,20 @@ export async function ctSeries(dir: string, o: SeriesOptions): Promise<string[]>
  */
 export async function enhancedCtSeries(
   dir: string,
-  o: Omit<SeriesOptions, 'count' | 'instanceBase'> & { storedOrder: number[] } & Pick<EnhancedCtOptions, 'sopInstanceUID' | 'modality' | 'noPositions'>,
+  o: Omit<SeriesOptions, 'count' | 'instanceBase'> & { storedOrder: number[] } & Pick<EnhancedCtOptions, 'sopInstanceUID' | 'modality' | 'noPositions' | 'perFrameRescaleIntercept'>,
 ): Promise<string> {
   return enhancedCtDicom({
     jpegPaths: o.storedOrder.map((i) => volumeSlice(o.from + i)),
     positionsZ: o.storedOrder.map((i) => (o.firstZ ?? -100) + i * o.spacingMm),
     outPath: join(dir, `enhanced-${o.sopInstanceUID ?? 'default'}.dcm`),
+    sourceWindow: PSEUDO_JPEG_WINDOW,
     size: o.size,
     ...(o.seriesInstanceUID ? { seriesInstanceUID: o.seriesInstanceUID } : {}),
     ...(o.sopInstanceUID ? { sopInstanceUID: o.sopInstanceUID } : {}),
     ...(o.modality ? { modality: o.modality } : {}),
     ...(o.noPositions ? { noPositions: true } : {}),
+    ...(o.perFrameRescaleIntercept !== undefined ? { perFrameRescaleIntercept: o.perFrameRescaleIntercept } : {}),
+    ...(o.pixelSpacingMm !== undefined ? { pixelSpacingMm: o.pixelSpacingMm } : {}),
   });
 }
 

@@ -15,7 +15,8 @@ import { startEdgeStack, type EdgeStack } from './edge-stack.js';
 import { ctSeries, enhancedCtSeries, readBytes, stowBody, volumeSlice } from './study-fixtures.js';
 
 const SPACING_MM = 2.5;
-const PIXEL_MM = 0.7;
+// 128 pixels across a 358 mm field, as a real chest CT has: the lung mask sizes its steps in mm.
+const PIXEL_MM = 2.8;
 /** Frame f holds slice STORED[f - 1] (slice i at z = -100 + 2.5 i): out of patient order on purpose. */
 const STORED = [3, 0, 5, 1, 4, 2];
 /** The frames in patient order (z rising): the frame holding slice 0, then slice 1, ... */
@@ -32,10 +33,12 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bsnet-multiframe-'));
   stack = await startEdgeStack();
   key = await stack.key('acme');
-  const series = { from: 40, size: 128, spacingMm: SPACING_MM };
+  const series = { from: 40, size: 128, spacingMm: SPACING_MM, pixelSpacingMm: PIXEL_MM };
   files.set('enhanced', readBytes(await enhancedCtSeries(dir, { ...series, storedOrder: STORED, sopInstanceUID: ENHANCED })));
+  // The same frames with their Modality LUT (intercept -1024) only in the per-frame groups.
+  files.set('enhanced, per-frame rescale', readBytes(await enhancedCtSeries(dir, { ...series, storedOrder: STORED, sopInstanceUID: `${UID}.81`, seriesInstanceUID: '2.25.4242.5', perFrameRescaleIntercept: -1024 })));
   // Two single-frame slices of the same series, just above the frames.
-  const above = await ctSeries(dir, { from: 46, count: 2, size: 128, spacingMm: SPACING_MM, firstZ: -100 + 6 * SPACING_MM, instanceBase: 6 });
+  const above = await ctSeries(dir, { from: 46, count: 2, size: 128, spacingMm: SPACING_MM, pixelSpacingMm: PIXEL_MM, firstZ: -100 + 6 * SPACING_MM, instanceBase: 6 });
   above.forEach((path, i) => files.set(`above ${i + 1}`, readBytes(path)));
   // The frames' slices again, one file each, as a series of their own: what each frame must match.
   const single = await ctSeries(dir, { ...series, count: 6, instanceBase: 100, seriesInstanceUID: '2.25.4242.3' });
@@ -120,13 +123,13 @@ describe('an enhanced CT instance in a study', () => {
 
   it('mixed: frames are ordered with the single-frame slices of their series, each frame inferred as its own slice', async () => {
     const id = await newStudy();
-    const names = ['above 2', 'enhanced', 'single 3', 'no positions', 'single 0', 'single 5', '1001 frames', 'single 1', 'above 1', 'mr', 'single 4', 'single 2'];
+    const names = ['above 2', 'enhanced', 'single 3', 'no positions', 'single 0', 'single 5', '1001 frames', 'single 1', 'above 1', 'mr', 'single 4', 'single 2', 'enhanced, per-frame rescale'];
     const answer = await upload(id, names);
-    expect(answer).toMatchObject({ accepted: 11, rejected: 1 });
+    expect(answer).toMatchObject({ accepted: 12, rejected: 1 });
     expect(answer.rejections).toEqual([{ index: 6, source: expect.any(String), code: 'too_many_frames', reason: expect.stringMatching(/NumberOfFrames \(0028,0008\) is 1001, more than the 1000/) }]);
 
-    const study = await commitAndWait(id, 6 + 2 + 6);
-    expect(study).toMatchObject({ status: 'completed', progress: { slicesTotal: 14, slicesDone: 14, slicesFailed: 0 } });
+    const study = await commitAndWait(id, 6 + 2 + 6 + 6);
+    expect(study).toMatchObject({ status: 'completed', progress: { slicesTotal: 20, slicesDone: 20, slicesFailed: 0 } });
     const main = study.series.find((s: any) => s.seriesInstanceUID !== '2.25.4242.3');
     const single = study.series.find((s: any) => s.seriesInstanceUID === '2.25.4242.3');
     expect(main).toMatchObject({ sliceCount: 8, orderedBy: 'position' });
@@ -143,6 +146,15 @@ describe('an enhanced CT instance in a study', () => {
     // Each frame was decoded as its own slice: the same result as the same slice sent as a file of its own.
     expect(main.slices.slice(0, 6).map((s: any) => s.infectedPixels)).toEqual(single.slices.map((s: any) => s.infectedPixels));
     expect(new Set(single.slices.map((s: any) => s.infectedPixels)).size).toBeGreaterThan(1);
+    // Frames whose Modality LUT is only per frame were decoded with it: the same Hounsfield units, the same answers.
+    const rescaled = study.series.find((s: any) => s.seriesInstanceUID === '2.25.4242.5');
+    expect(rescaled.skipped).toEqual([]);
+    expect(rescaled.slices.map((s: any) => s.infectedPixels)).toEqual(single.slices.map((s: any) => s.infectedPixels));
+    // And their lung figures too (HU decide the lung mask), per lung since the frames have an orientation.
+    expect(rescaled.slices.map((s: any) => s.lung)).toEqual(single.slices.map((s: any) => s.lung));
+    expect(single.slices.every((s: any) => s.lung.found && typeof s.lung.leftInfectedShare === 'number')).toBe(true);
+    expect(rescaled.results.lung).toEqual({ ...single.results.lung, mostInvolvedSlice: expect.any(String), mostInvolvedFrame: expect.any(Number) });
+    expect(rescaled.results.lung.slicesWithLungs).toBe(6);
 
     expect((await stored(id)).every((kind) => kind === 'mask')).toBe(true);
     expect((await stack.fetch(`/v1/studies/${id}`, { method: 'DELETE', headers: auth() })).status).toBe(204);

@@ -34,6 +34,19 @@ ${body ? `<h3>Request body</h3><p>${Object.keys(body['content'] ?? {}).map((t) =
 </section>`;
 }
 
+/** Schemas whose every number the page explains in a table, in this order (those the document has). */
+const EXPLAINED_SCHEMAS = ['SliceResult', 'LungFigures', 'LungPartFigures', 'SeriesLungInvolvement', 'LungVolume'];
+
+/** One table row per property: name, type and the description the zod schema carries. */
+function fieldsTable(id: string, schema: Json): string {
+  const props: Json = schema['properties'] ?? {};
+  const rows = Object.entries(props).map(([name, p]: [string, Json]) => {
+    const type = p['$ref'] ? String(p['$ref']).split('/').pop() : Array.isArray(p['type']) ? p['type'].join(' | ') : (p['type'] ?? (p['anyOf'] ? 'see schema' : ''));
+    return `<tr><td><code>${escapeHtml(name)}</code></td><td>${escapeHtml(type)}</td><td>${prose(p['description'] ?? '')}</td></tr>`;
+  });
+  return `<h3 id="numbers-${escapeHtml(id)}">${escapeHtml(id)}</h3>${schema['description'] ? `<p>${prose(schema['description'])}</p>` : ''}<table><tr><th>field</th><th>type</th><th>what it is</th></tr>${rows.join('')}</table>`;
+}
+
 /** The whole page for an OpenAPI document. */
 export function docsPage(doc: Json): string {
   const info: Json = doc['info'];
@@ -43,6 +56,10 @@ export function docsPage(doc: Json): string {
   );
   const schemas = Object.entries(doc['components']?.['schemas'] ?? {})
     .map(([id, s]) => `<h3 id="schema-${escapeHtml(id)}">${escapeHtml(id)}</h3><pre>${escapeHtml(JSON.stringify(s, null, 2))}</pre>`)
+    .join('');
+  const components: Json = doc['components']?.['schemas'] ?? {};
+  const numbers = EXPLAINED_SCHEMAS.filter((id) => components[id])
+    .map((id) => fieldsTable(id, components[id]))
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -63,6 +80,9 @@ table{border-collapse:collapse;width:100%}td,th{border:1px solid #d0d7de;padding
   -H "Authorization: Bearer $BSNET_DEV_KEY" \\
   -H "Content-Type: image/jpeg" --data-binary @slice.jpg</pre>
 ${ops.join('\n')}
+<section class="op" id="numbers"><h2>The numbers, and what they are not</h2>
+${doc['info']?.['x-numbers'] ? `<p>${prose(doc['info']['x-numbers'])}</p>` : ''}
+${numbers}</section>
 <section class="op"><h2>Schemas</h2>${schemas}</section>
 </body></html>`;
 }

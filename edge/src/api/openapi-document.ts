@@ -6,9 +6,14 @@ import { z } from 'zod';
 import { Problem } from '../../../shared/problem.js';
 import { TokenRequest, TokenResponse } from '../auth/upload-token-schemas.js';
 import { HealthResponse } from './health-response.js';
+import { LungFigures, LungPartFigures } from './lung-figures.js';
 import { SegmentQuery } from './segment-query.js';
 import { MaskImage, SeriesResult, SliceResult } from './segment-response.js';
-import { CreateStudyBody, InstancesAnswer, StudyCreated, StudyView } from '../studies/study-schemas.js';
+import { CreateStudyBody, InstancesAnswer, LungVolume, SeriesLungInvolvement, StudyCreated, StudyView } from '../studies/study-schemas.js';
+
+/** The prose the docs page puts above its tables of numbers. */
+const LUNG_NUMBERS =
+  'Every slice gets a lung mask besides the infection mask. For CT DICOM it is made from Hounsfield units: low density is below −400 HU; the body is the large tissue regions with their convex hull, and low-density regions mostly outside that hull are the air around the patient; the lungs are the two largest low-density regions left, split in two where they touch; per lung, holes (vessels) are filled, a 10 mm closing and the chest-wall bays of its convex hull (up to 20 mm deep) put dense lesions at the lung edge back in. For 8-bit images (JPEG, PNG, photos) the same steps run on the gray levels with a threshold from the image (Otsu, clamped to the lung window’s −400 HU), and the answer says `found: false` with a reason when it cannot find two lungs rather than guess. The patient’s left and right come from Image Orientation Patient; images without it have no sides. Infection is counted inside the lung mask (the infection mask itself is not cut to it: that lowered accuracy, since a density-based mask leaves out fully consolidated lung, so the lung figures undercount there), as a share of lung pixels per slice (`lung.infectedShare`) and, for a study series, as volumes in mL (pixels x Pixel Spacing x the slice spacing measured from Image Position Patient) and percentages per lung, with the CT severity score’s 0–5 step per lung. Lobes are not segmented, so there is no lobar 0–25 score. These are measurements on images by a research model, not a diagnosis.';
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const binary = { type: 'string', format: 'binary' };
@@ -39,6 +44,8 @@ function componentSchemas(): Record<string, unknown> {
   const entries: [string, z.ZodType][] = [
     ['SliceResult', SliceResult],
     ['MaskImage', MaskImage],
+    ['LungFigures', LungFigures],
+    ['LungPartFigures', LungPartFigures],
     ['SeriesResult', SeriesResult],
     ['HealthResponse', HealthResponse],
     ['TokenRequest', TokenRequest],
@@ -48,6 +55,8 @@ function componentSchemas(): Record<string, unknown> {
     ['StudyCreated', StudyCreated],
     ['InstancesAnswer', InstancesAnswer],
     ['Study', StudyView],
+    ['SeriesLungInvolvement', SeriesLungInvolvement],
+    ['LungVolume', LungVolume],
   ];
   for (const [id, schema] of entries) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', uri: (id) => `#/components/schemas/${id}` }) as {
@@ -73,6 +82,7 @@ export function openApiDocument(serverUrl: string, model: { name: string; versio
       title: 'BSNet COVID-19 lung infection segmentation API',
       version: '1.0.0',
       description: `Segments COVID-19 lung infection in CT slices with ${model.name} ${model.version}. Research preview: not a medical device.`,
+      'x-numbers': LUNG_NUMBERS,
     },
     servers: [{ url: serverUrl }],
     security: [{ bearer: [] }],
@@ -176,6 +186,18 @@ export function openApiDocument(serverUrl: string, model: { name: string; versio
           operationId: 'getStudySliceMask',
           summary: "A processed slice's mask",
           responses: { '200': { description: 'PNG, 0/255, the slice size.', content: { 'image/png': { schema: binary } } }, ...problems(['401', '403', '404', '429']) },
+        },
+      },
+      '/v1/studies/{id}/slices/{sop}/frames/{frame}/mask': {
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'sop', in: 'path', required: true, description: 'SOP Instance UID of a multi-frame (enhanced CT) instance', schema: { type: 'string' } },
+          { name: 'frame', in: 'path', required: true, description: 'The frame, from 1 (as in DICOMweb /frames/{n})', schema: { type: 'integer', minimum: 1 } },
+        ],
+        get: {
+          operationId: 'getStudyFrameMask',
+          summary: "A processed frame's mask",
+          responses: { '200': { description: 'PNG, 0/255, the frame size.', content: { 'image/png': { schema: binary } } }, ...problems(['401', '403', '404', '429']) },
         },
       },
       '/v1/tokens': {

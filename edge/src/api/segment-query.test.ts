@@ -5,11 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { EdgeError } from '../http/edge-error.js';
 import type { WindowParamField } from '../imaging/window.js';
-import { parseSegmentQuery } from './segment-query.js';
+import { maskOutputOf, parseSegmentQuery } from './segment-query.js';
 
 const parse = (query: string) => parseSegmentQuery(new URLSearchParams(query)).window;
 
-function expectParamError(query: string, field: WindowParamField | 'probability' | 'frame', message: RegExp): void {
+function expectParamError(query: string, field: WindowParamField | 'probability' | 'frame' | 'labels', message: RegExp): void {
   let caught: unknown;
   try {
     parseSegmentQuery(new URLSearchParams(query));
@@ -31,7 +31,26 @@ describe('parseSegmentQuery: probability', () => {
     expectParamError('probability=1&probability=0', 'probability', /given 2 times/);
   });
   it('ignores parameters it does not know', () => {
-    expect(parseSegmentQuery(new URLSearchParams('cachebust=123&x=1&x=2'))).toEqual({ probability: false, frame: 1, frameGiven: false, window: { kind: 'lung' } });
+    expect(parseSegmentQuery(new URLSearchParams('cachebust=123&x=1&x=2'))).toEqual({ probability: false, labels: 'infection', frame: 1, frameGiven: false, window: { kind: 'lung' } });
+  });
+});
+
+describe('parseSegmentQuery: labels', () => {
+  it('reads infection, lung and both in any order, into the PNG the answer holds', () => {
+    const of = (q: string) => maskOutputOf(parseSegmentQuery(new URLSearchParams(q)));
+    expect(of('')).toBe('mask');
+    expect(of('probability=1')).toBe('probability');
+    expect(of('labels=infection')).toBe('mask');
+    expect(of('labels=lung')).toBe('lung');
+    expect(of('labels=lung,infection')).toBe('lung+infection');
+    expect(of('labels=infection,lung')).toBe('lung+infection');
+    expect(of('labels=lung,lung')).toBe('lung');
+  });
+  it('refuses other labels, an empty one, and the lung with the probability map', () => {
+    for (const bad of ['heart', 'lung,', ',lung', 'Lung', '']) expectParamError(`labels=${bad}`, 'labels', /must be infection, lung, or lung,infection/);
+    expectParamError('labels=lung,infection&probability=1', 'labels', /cannot also be the probability map/);
+    // The infection mask is what probability replaces: no conflict.
+    expect(parseSegmentQuery(new URLSearchParams('labels=infection&probability=1')).probability).toBe(true);
   });
 });
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { issueField } from '../../../shared/zod-issue.js';
 import { EdgeError } from '../http/edge-error.js';
+import type { MaskOutput } from '../pipeline/render-slice-result.js';
 import { WINDOW_QUERY_FIELDS, windowOptionFromQuery, type WindowOption } from '../imaging/window.js';
 
 const flag = z
@@ -20,8 +21,22 @@ const frameNumber = z
   .transform((v): number | 'all' => (v === 'all' ? 'all' : Number(v)))
   .optional();
 
+/** Which labels the mask PNG holds; order and repetition do not matter (`infection,lung` = `lung,infection`). */
+const labelsList = z
+  .string()
+  .regex(/^(lung|infection)(,(lung|infection))*$/, 'must be infection, lung, or lung,infection')
+  .transform((v): 'infection' | 'lung' | 'lung+infection' => {
+    const set = new Set(v.split(','));
+    return set.has('lung') ? (set.has('infection') ? 'lung+infection' : 'lung') : 'infection';
+  })
+  .optional();
+
 const SEGMENT_QUERY_FIELDS = {
   probability: flag.meta({ description: 'Return the 8-bit probability map (0..255 = p * 255) instead of the 0/255 mask.' }),
+  labels: labelsList.meta({
+    description:
+      'What the mask holds. `infection` (default): the 0/255 infection mask. `lung,infection`: a label map, 0 background, 1 lung, 2 infection (the integer label-map convention, not for viewing as is). `lung`: the same label map without the infection. Not with `probability`.',
+  }),
   frame: frameNumber.meta({
     description:
       'Which frame of a multi-frame DICOM upload to segment, from 1 (DICOM frame numbers), or `all`: every frame of every upload, answered as a series with `frame` in each result. Default 1.',
@@ -30,13 +45,30 @@ const SEGMENT_QUERY_FIELDS = {
 };
 
 /** Unknown parameters are ignored (clients add cache busters and tracking ids). */
-export const SegmentQuery = z.object(SEGMENT_QUERY_FIELDS).transform((q, ctx) => ({
-  probability: q.probability ?? false,
-  frame: q.frame ?? 1,
-  frameGiven: q.frame !== undefined,
-  window: windowOptionFromQuery(q, ctx),
-}));
-export type SegmentOptions = { probability: boolean; frame: number | 'all'; frameGiven: boolean; window: WindowOption };
+export const SegmentQuery = z.object(SEGMENT_QUERY_FIELDS).transform((q, ctx) => {
+  if (q.probability && q.labels && q.labels !== 'infection') {
+    ctx.addIssue({ code: 'custom', path: ['labels'], message: 'labels with the lung is a label map; it cannot also be the probability map (drop probability or labels)' });
+  }
+  return {
+    probability: q.probability ?? false,
+    labels: q.labels ?? 'infection',
+    frame: q.frame ?? 1,
+    frameGiven: q.frame !== undefined,
+    window: windowOptionFromQuery(q, ctx),
+  };
+});
+export type SegmentOptions = {
+  probability: boolean;
+  labels: 'infection' | 'lung' | 'lung+infection';
+  frame: number | 'all';
+  frameGiven: boolean;
+  window: WindowOption;
+};
+
+/** The PNG a request's options ask for. */
+export function maskOutputOf(o: Pick<SegmentOptions, 'probability' | 'labels'>): MaskOutput {
+  return o.labels !== 'infection' ? o.labels : o.probability ? 'probability' : 'mask';
+}
 
 /**
  * The options a request's query asks for. Throws EdgeError 400 `invalid_parameter` naming the

@@ -4,10 +4,17 @@
  */
 import { z } from 'zod';
 import { ModelId } from '../../../shared/model-id.js';
+import { LungFigures } from './lung-figures.js';
 
 export const MaskImage = z
   .object({
-    kind: z.enum(['binary', 'probability']).meta({ description: '`binary`: 0/255 mask; `probability`: 0..255 = p * 255.' }),
+    kind: z.enum(['binary', 'probability', 'labels']).meta({
+      description: '`binary`: 0/255 infection mask; `probability`: 0..255 = p * 255; `labels`: a label map (`?labels=lung,infection`), values in `legend`.',
+    }),
+    legend: z
+      .record(z.string(), z.enum(['background', 'lung', 'infection']))
+      .optional()
+      .meta({ description: 'For `labels`: what each pixel value means, e.g. {"0":"background","1":"lung","2":"infection"}.' }),
     contentType: z.literal('image/png'),
     encoding: z.literal('base64'),
     data: z.string().meta({ description: 'One-channel 8-bit PNG at the upload’s size (after EXIF orientation).' }),
@@ -29,7 +36,12 @@ export const SliceResult = z
     width: z.number().int().positive(),
     height: z.number().int().positive(),
     infectedPixels: z.number().int().nonnegative(),
-    infectedFraction: z.number().min(0).max(1),
+    infectedFraction: z.number().min(0).max(1).meta({
+      description: 'infectedPixels / (width x height): a share of the image, which depends on how it was cropped. For the share of the lungs use `lung.infectedShare`.',
+    }),
+    pixelSpacingMm: z.tuple([z.number().positive(), z.number().positive()]).optional().meta({ description: 'DICOM Pixel Spacing, [row, column] in mm, when the upload has it.' }),
+    infectedAreaMm2: z.number().nonnegative().optional().meta({ description: 'infectedPixels in mm², when Pixel Spacing is known.' }),
+    lung: LungFigures,
     lesionCount: z.number().int().nonnegative().meta({ description: 'Connected regions of the mask (8-connectivity).' }),
     mask: MaskImage,
   })

@@ -2,7 +2,8 @@
  * The inference half of a segment request, independent of HTTP: hash each upload, answer from
  * the tenant's cache where possible, decode and preprocess the misses to the model's input one
  * at a time (so a series never holds more than one decoded image), run all misses through the
- * GPU worker pool in one fan-out, and store the new results. An identical upload another request
+ * GPU worker pool in one fan-out, and store the new results with each upload's lung mask (made
+ * from the decoded pixels, so a hit needs no decode). An identical upload another request
  * of this isolate is inferring right now is waited for instead (in-flight-keys.ts). render-slice-result.ts turns each
  * probability map into what the caller gets.
  */
@@ -16,9 +17,11 @@ import { logEvent } from '../http/log-event.js';
 import { toGray8 } from '../imaging/to-gray8.js';
 import { toModelInput } from '../imaging/model-input.js';
 import { windowKey, type WindowOption } from '../imaging/window.js';
-import { decodeUpload } from '../upload/decode-upload.js';
+import { decodeUpload, type DecodedUpload } from '../upload/decode-upload.js';
 import { withUploadField } from '../upload/upload-field-error.js';
 import { claimKey, isClaimed, releaseKey } from './in-flight-keys.js';
+import { sliceLungMask } from '../lung/slice-lung.js';
+import { storedLung, type StoredLung } from '../lung/stored-lung.js';
 import type { SegmentTarget } from '../upload/segment-targets.js';
 
 /** How often a request waiting for an identical upload looks in the cache. */
@@ -48,6 +51,7 @@ interface Miss {
   key: string;
   sha256: string;
   input: ModelSlice;
+  lung: StoredLung;
 }
 
 /** An R2 outage degrades to a miss: the cache saves work, it must never fail a request. */
@@ -91,19 +95,24 @@ async function run(
   // Frames of one upload share its hash.
   const hashes = new Map<number, string>();
 
-  for (const [index, { upload, uploadIndex, frame }] of targets.entries()) {
+  for (const [index, { upload, uploadIndex, frame, overrides }] of targets.entries()) {
+    const rescale = overrides?.rescale;
     let sha256 = hashes.get(uploadIndex);
     if (sha256 === undefined) hashes.set(uploadIndex, (sha256 = await sha256Hex(upload.bytes)));
-    const key = await cacheObjectKey({ tenant: ctx.tenant, uploadSha256: sha256, model: ctx.model, inputSize: ctx.inputSize, window, frame });
+    const key = await cacheObjectKey({ tenant: ctx.tenant, uploadSha256: sha256, model: ctx.model, inputSize: ctx.inputSize, window, frame, ...(overrides ? { overrides } : {}) });
     const hit = await readCache(ctx, key);
     if (hit) {
       results[index] = { ...hit, sha256, cached: true, model: ctx.model };
       continue;
     }
     let input: ModelSlice;
+    let lung: StoredLung;
     try {
-      const decoded = await decodeUpload(upload, workerdCodecWasm, frame - 1);
-      input = toModelInput(toGray8(decoded, ctx.window), ctx.inputSize);
+      const decoded = withFrameGeometry(await decodeUpload(upload, workerdCodecWasm, frame - 1, rescale), overrides);
+      const gray = toGray8(decoded, ctx.window);
+      input = toModelInput(gray, ctx.inputSize);
+      // Made here, where the decoded pixels (Hounsfield units for CT) are, and cached with the map.
+      lung = storedLung(sliceLungMask(decoded, gray));
       // A phone photo decoded at reduced scale still answers at the size the caller sent.
       if (decoded.kind === 'gray' && decoded.sourceWidth !== undefined && decoded.sourceHeight !== undefined) {
         input = { ...input, originalWidth: decoded.sourceWidth, originalHeight: decoded.sourceHeight };
@@ -115,7 +124,7 @@ async function run(
       }
       throw withUploadField(err, fieldOf(uploadIndex));
     }
-    misses.push({ index, key, sha256, input });
+    misses.push({ index, key, sha256, input, lung });
   }
 
   // Identical uploads in flight elsewhere in this isolate are waited for, not inferred again.
@@ -137,6 +146,15 @@ async function run(
   return results as (SliceInference | UndecodableSlice)[];
 }
 
+/** A frame's spacing and orientation from its functional groups, over what the file's top level said. */
+function withFrameGeometry(decoded: DecodedUpload, overrides: SegmentTarget['overrides']): DecodedUpload {
+  if (!overrides?.pixelSpacingMm && !overrides?.imageOrientationPatient) return decoded;
+  const geometry = { ...decoded.geometry };
+  if (overrides.pixelSpacingMm) geometry.pixelSpacingMm = overrides.pixelSpacingMm;
+  if (overrides.imageOrientationPatient) geometry.imageOrientationPatient = overrides.imageOrientationPatient;
+  return { ...decoded, geometry };
+}
+
 /** Polls the cache while another request holds `key`; its result, or undefined when it gave up. */
 async function waitForPeer(key: string, ctx: InferSlicesContext): Promise<CachedInference | undefined> {
   const started = Date.now();
@@ -155,7 +173,7 @@ async function inferAndStore(misses: Miss[], ctx: InferSlicesContext, results: (
   if (!cacheable) logEvent('warn', 'model_version_mismatch', { requestId: ctx.requestId, expected: ctx.model.version, served: out.model.version });
   const writes: Promise<void>[] = [];
   for (const [i, m] of misses.entries()) {
-    const value: CachedInference = { probability: out.probabilities[i]!, originalWidth: m.input.originalWidth, originalHeight: m.input.originalHeight };
+    const value: CachedInference = { probability: out.probabilities[i]!, originalWidth: m.input.originalWidth, originalHeight: m.input.originalHeight, lung: m.lung };
     results[m.index] = { ...value, sha256: m.sha256, cached: false, model: out.model };
     if (cacheable) writes.push(ctx.cache.put(m.key, value));
   }

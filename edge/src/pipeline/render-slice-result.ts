@@ -1,22 +1,58 @@
 /**
  * From a slice's probability map at model size to what the caller gets: the map at the upload's
- * size, the 0/255 mask and its statistics (always from the mask), and one PNG: the mask, or the
- * probability map when asked for. Runs for hits and misses alike, so both answer identically.
+ * size (cut to the lungs where they were found: lung/restrict-to-lung.ts), the 0/255 mask and its
+ * statistics (always from the mask), the lung figures, and one PNG: the mask, the probability
+ * map, or a label map with the lung. Runs for hits and misses alike, so both answer identically.
  */
 import type { CachedInference } from '../cache/mask-cache.js';
+import { resizeNearest } from '../../../shared/image/resize-nearest.js';
 import { encodeGrayPng } from '../imaging/encode-png.js';
 import { maskStats, type MaskStats } from '../imaging/mask-stats.js';
 import { maskFromProbability, probabilityAtOriginalSize } from '../imaging/probability-map.js';
+import { sliceInvolvement, type SliceInvolvement } from '../lung/lung-involvement.js';
+import { RESTRICT_TO_LUNG, restrictToLung } from '../lung/restrict-to-lung.js';
+import type { StoredLung } from '../lung/stored-lung.js';
+
+/** Values of a label-map PNG (`?labels=lung,infection`): the integer label-map convention. */
+export const LABEL_VALUES = { background: 0, lung: 1, infection: 2 } as const;
+
+/**
+ * What the PNG holds: `mask` the 0/255 infection mask, `probability` the 8-bit map, `lung` and
+ * `lung+infection` a label map (LABEL_VALUES) with the lungs, and the infection over them.
+ */
+export type MaskOutput = 'mask' | 'probability' | 'lung' | 'lung+infection';
 
 export interface RenderedSlice {
   stats: MaskStats;
+  lung: SliceInvolvement;
   png: Uint8Array;
 }
 
-export async function renderSliceResult(inference: CachedInference, inputSize: number, probability: boolean): Promise<RenderedSlice> {
-  const prob = probabilityAtOriginalSize(inference.probability, inputSize, inference.originalWidth, inference.originalHeight);
-  const mask = { width: prob.width, height: prob.height, data: maskFromProbability(prob.data) };
+export async function renderSliceResult(inference: CachedInference, inputSize: number, output: MaskOutput = 'mask'): Promise<RenderedSlice> {
+  const { originalWidth: width, originalHeight: height } = inference;
+  const lung = lungAtSize(inference.lung, width, height);
+  const raw = probabilityAtOriginalSize(inference.probability, inputSize, width, height);
+  const prob = RESTRICT_TO_LUNG ? restrictToLung(raw, lung) : raw;
+  const mask = { width, height, data: maskFromProbability(prob.data) };
   const stats = maskStats(mask);
-  const png = await encodeGrayPng(probability ? prob : mask);
-  return { stats, png };
+  const involvement = sliceInvolvement(mask.data, lung);
+  const image = output === 'mask' ? mask : output === 'probability' ? prob : { width, height, data: labelMap(lung.labels, output === 'lung+infection' ? mask.data : undefined) };
+  return { stats, lung: involvement, png: await encodeGrayPng(image) };
+}
+
+/** The lung labels at the answer's size (a photo decoded at reduced scale answers at its own size). */
+function lungAtSize(lung: StoredLung, width: number, height: number): StoredLung {
+  if (lung.width === width && lung.height === height) return lung;
+  const labels = resizeNearest({ width: lung.width, height: lung.height, data: lung.labels }, width, height).data;
+  // A spacing was for the pixels the mask was made at; none of those uploads has one anyway.
+  const { pixelSpacingMm: _, ...rest } = lung;
+  return { ...rest, width, height, labels };
+}
+
+function labelMap(lungLabels: Uint8Array, infection: Uint8Array | undefined): Uint8Array {
+  const out = new Uint8Array(lungLabels.length);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = infection && infection[i] !== 0 ? LABEL_VALUES.infection : lungLabels[i] !== 0 ? LABEL_VALUES.lung : LABEL_VALUES.background;
+  }
+  return out;
 }

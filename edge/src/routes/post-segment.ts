@@ -5,18 +5,21 @@
  */
 import { Hono } from 'hono';
 import { mediaType } from '../../../shared/media-type.js';
-import { parseSegmentQuery } from '../api/segment-query.js';
+import { lungFigures } from '../api/lung-figures.js';
+import { maskOutputOf, parseSegmentQuery } from '../api/segment-query.js';
 import type { SliceResult } from '../api/segment-response.js';
 import { MaskCache } from '../cache/mask-cache.js';
 import { EdgeError } from '../http/edge-error.js';
 import type { EdgeEnv } from '../http/edge-env.js';
 import { withUploadQuota } from '../quota/rate-limit.js';
-import { renderSliceResult } from '../pipeline/render-slice-result.js';
+import { LABEL_VALUES, renderSliceResult } from '../pipeline/render-slice-result.js';
 import { inferSlices } from '../pipeline/infer-slices.js';
 import { gpuWorkerPoolFor } from '../fanout/pool-registry.js';
 import { readSlices } from '../upload/read-slices.js';
 import { segmentTargets } from '../upload/segment-targets.js';
 import { bytesToBase64 } from '../imaging/base64.js';
+
+const LEGEND = Object.fromEntries(Object.entries(LABEL_VALUES).map(([name, value]) => [String(value), name])) as Record<string, keyof typeof LABEL_VALUES>;
 
 /** True when the client asked for the PNG itself rather than JSON. */
 function wantsPng(accept: string | undefined): boolean {
@@ -60,15 +63,18 @@ export const postSegmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
     );
     c.header('x-cache', inferences.every((s) => s.cached) ? 'HIT' : 'MISS');
 
+    const output = maskOutputOf(options);
     const results: SliceResult[] = [];
     for (const [index, inference] of inferences.entries()) {
-      const r = await renderSliceResult(inference, config.model.inputSize, options.probability);
+      const spacing = inference.lung.pixelSpacingMm;
+      const r = await renderSliceResult(inference, config.model.inputSize, output);
       if (png) {
         return c.body(r.png as Uint8Array<ArrayBuffer>, 200, {
           'content-type': 'image/png',
           'x-model-version': `${inference.model.name}@${inference.model.version}`,
           'x-image-sha256': inference.sha256,
           'x-infected-fraction': String(r.stats.infectedFraction),
+          ...(r.lung.infectedShare !== null ? { 'x-lung-infected-share': String(r.lung.infectedShare) } : {}),
           'x-lesion-count': String(r.stats.lesionCount),
         });
       }
@@ -82,8 +88,16 @@ export const postSegmentRoute = new Hono<EdgeEnv>().post('/', async (c) => {
         height: inference.originalHeight,
         infectedPixels: r.stats.infectedPixels,
         infectedFraction: r.stats.infectedFraction,
+        ...(spacing ? { pixelSpacingMm: spacing, infectedAreaMm2: Math.round(r.stats.infectedPixels * spacing[0] * spacing[1] * 100) / 100 } : {}),
         lesionCount: r.stats.lesionCount,
-        mask: { kind: options.probability ? 'probability' : 'binary', contentType: 'image/png', encoding: 'base64', data: bytesToBase64(r.png) },
+        lung: lungFigures(r.lung),
+        mask: {
+          kind: output === 'mask' ? 'binary' : output === 'probability' ? 'probability' : 'labels',
+          ...(output === 'lung' || output === 'lung+infection' ? { legend: LEGEND } : {}),
+          contentType: 'image/png',
+          encoding: 'base64',
+          data: bytesToBase64(r.png),
+        },
       });
     }
     return c.json(series ? { slices: results } : results[0]!);

@@ -146,7 +146,7 @@ export const studiesRoute = new Hono<EdgeEnv>()
       throw new EdgeError(409, 'study_not_receiving', `the study is ${snapshot.study.status}: it can be committed once, while receiving`, { field: 'id' });
     }
     const messages: MessageSendRequest<SliceMessage>[] = committed.queued.map((q: QueuedSlice) => ({
-      body: { tenant, studyId: id, sopInstanceUID: q.sopInstanceUID, ...(q.frame !== undefined ? { frame: q.frame } : {}), r2Key: q.r2Key },
+      body: { tenant, studyId: id, sopInstanceUID: q.sopInstanceUID, ...(q.frame !== undefined ? { frame: q.frame } : {}), ...(q.overrides ? { overrides: q.overrides } : {}), r2Key: q.r2Key },
     }));
     for (let i = 0; i < messages.length; i += QUEUE_BATCH) await c.env.SLICES.sendBatch(messages.slice(i, i + QUEUE_BATCH));
     if (committed.unusedKeys.length > 0) await c.env.STUDIES.delete(committed.unusedKeys);

@@ -13,6 +13,8 @@ import { logEvent } from '../http/log-event.js';
 import { DEFAULT_WINDOW_OPTION } from '../imaging/window.js';
 import { inferSlicesSettled, type SliceInference } from '../pipeline/infer-slices.js';
 import { renderSliceResult } from '../pipeline/render-slice-result.js';
+import type { SliceInvolvement } from '../lung/lung-involvement.js';
+import type { SliceLungOutcome } from './study-schemas.js';
 import { classifyUpload } from '../upload/read-slices.js';
 import type { SegmentTarget } from '../upload/segment-targets.js';
 import { SliceMessage, sliceId, sliceName } from './slice-message.js';
@@ -82,7 +84,7 @@ async function processStudyGroup(members: Member[], env: EdgeBindings, config: R
       missing.push({ ...sliceId(m.slice), state: 'failed', reason: 'upload_missing: the stored instance is gone' });
       continue;
     }
-    present.push({ ...m, target: { upload: classifyUpload(bytes, 'application/dicom', 'instance'), uploadIndex: present.length, frame: m.slice.frame ?? 1 } });
+    present.push({ ...m, target: { upload: classifyUpload(bytes, 'application/dicom', 'instance'), uploadIndex: present.length, frame: m.slice.frame ?? 1, ...(m.slice.overrides ? { overrides: m.slice.overrides } : {}) } });
   }
 
   const pool = gpuWorkerPoolFor(config);
@@ -152,7 +154,7 @@ function failedChunk(chunk: Present[], err: unknown, requestId: string, updates:
 }
 
 async function storeMask(env: EdgeBindings, tenant: string, studyId: string, sop: string, inference: SliceInference, inputSize: number): Promise<SliceResultUpdate> {
-  const rendered = await renderSliceResult(inference, inputSize, false);
+  const rendered = await renderSliceResult(inference, inputSize);
   const key = await maskKey(tenant, studyId, sop);
   await env.STUDIES.put(key, rendered.png, { httpMetadata: { contentType: 'image/png' } });
   return {
@@ -165,7 +167,24 @@ async function storeMask(env: EdgeBindings, tenant: string, studyId: string, sop
       width: inference.originalWidth,
       height: inference.originalHeight,
       cached: inference.cached,
+      lung: sliceLungOutcome(rendered.lung),
     },
+  };
+}
+
+function sliceLungOutcome(l: SliceInvolvement): SliceLungOutcome {
+  const side = (p: SliceInvolvement['left']) => (p ? { pixels: p.pixels, infectedPixels: p.infectedPixels } : undefined);
+  const left = side(l.left);
+  const right = side(l.right);
+  return {
+    found: l.found,
+    ...(l.failure ? { failure: l.failure } : {}),
+    method: l.method,
+    sides: l.sides,
+    pixels: l.pixels,
+    infectedPixels: l.infectedPixels,
+    ...(left ? { left } : {}),
+    ...(right ? { right } : {}),
   };
 }
 

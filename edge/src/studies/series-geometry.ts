@@ -54,17 +54,20 @@ export function skipReason(h: InstanceHeader): SkipReason | undefined {
 /** A study refuses instances of more frames than this at upload (as many as one upload call's instances). */
 export const MAX_FRAMES_PER_INSTANCE = 1000;
 
+/** A frame's header as a slice, with its own Modality LUT when it differs from the top level's. */
+export type FrameHeader = InstanceHeader & { rescale?: { slope: number; intercept: number } };
+
 /**
  * A multi-frame (enhanced CT) instance as one header per frame, each a slice like a single-frame
  * instance's: the top level's attributes, overridden by the shared functional group's geometry,
  * overridden by the frame's own (PS3.3 C.7.6.16.1). Frames carry no InstanceNumber of their own
  * (the instance's would make them all duplicates when a series falls back to that order).
  * Returns why the instance cannot be split instead: not CT, no position for some frame (its order
- * in space would be a guess), or a per-frame Modality LUT the decoder would not apply (it applies
- * the top level's to every frame, so the frame's Hounsfield units would be wrong).
+ * in space would be a guess). A frame whose Modality LUT (Pixel Value Transformation) differs from
+ * the top level's carries it as `rescale`, for the decoder.
  * @example const split = splitFrames(header); if ('reason' in split) skip(split.reason);
  */
-export function splitFrames(h: InstanceHeader): { frames: InstanceHeader[] } | { reason: string } {
+export function splitFrames(h: InstanceHeader): { frames: FrameHeader[] } | { reason: string } {
   if (h.modality !== 'CT') return { reason: `not_ct: a multi-frame instance of modality ${h.modality ?? '(absent)'}; only CT frames are slices` };
   if (h.frames > MAX_FRAMES_PER_INSTANCE) return { reason: `too_many_frames: ${h.frames} frames, more than ${MAX_FRAMES_PER_INSTANCE}` };
   const groups = h.functionalGroups;
@@ -78,7 +81,7 @@ export function splitFrames(h: InstanceHeader): { frames: InstanceHeader[] } | {
   delete base.functionalGroups;
   delete base.instanceNumber;
   delete base.malformed;
-  const frames: InstanceHeader[] = [];
+  const frames: FrameHeader[] = [];
   for (const [i, own] of perFrame.entries()) {
     const effective = { ...groups.shared, ...own };
     if (!own.imagePositionPatient) {
@@ -86,15 +89,11 @@ export function splitFrames(h: InstanceHeader): { frames: InstanceHeader[] } | {
     }
     const slope = effective.rescaleSlope ?? 1;
     const intercept = effective.rescaleIntercept ?? 0;
-    const decoded = groups.topLevelRescale;
-    if (slope !== decoded.slope || intercept !== decoded.intercept) {
-      return {
-        reason:
-          `multi_frame_rescale: frame ${i + 1}'s Pixel Value Transformation Sequence (0028,9145) gives RescaleSlope ${slope} and RescaleIntercept ${intercept}, ` +
-          `but the decoder applies the top level's (${decoded.slope} and ${decoded.intercept}) to every frame`,
-      };
-    }
-    frames.push({ ...base, ...withoutUndefined(geometryOf(effective)), frames: 1 });
+    const top = groups.topLevelRescale;
+    // The frame's own Modality LUT travels with its queue message to the decoder, which would
+    // otherwise apply the top level's to every frame.
+    const rescale = slope !== top.slope || intercept !== top.intercept ? { rescale: { slope, intercept } } : {};
+    frames.push({ ...base, ...withoutUndefined(geometryOf(effective)), frames: 1, ...rescale });
   }
   return { frames };
 }

@@ -11,7 +11,16 @@ export const SliceMessage = z.object({
   /** The frame of a multi-frame instance, from 1 (DICOM's frame numbers, PS3.18 10.4.1.1.4); absent for a single-frame one. */
   frame: z.number().int().positive().optional(),
   r2Key: z.string().min(1),
+  /** What a frame of an enhanced CT has in its functional groups rather than at the top level, for the decoder and the lung mask. */
+  overrides: z
+    .object({
+      rescale: z.object({ slope: z.number().finite(), intercept: z.number().finite() }).optional(),
+      pixelSpacingMm: z.tuple([z.number().positive(), z.number().positive()]).optional(),
+      imageOrientationPatient: z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]).optional(),
+    })
+    .optional(),
 });
+export type FrameOverrides = NonNullable<SliceMessage['overrides']>;
 export type SliceMessage = z.infer<typeof SliceMessage>;
 
 /** What names a slice in a study: its instance, and its frame when the instance has several. */

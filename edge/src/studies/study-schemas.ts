@@ -24,12 +24,28 @@ export const CreateStudyBody = z
 export type CreateStudyBody = z.infer<typeof CreateStudyBody>;
 
 /** What one slice contributes once processed (masks are fetched from their own URL). */
+const count = z.number().int().nonnegative();
+
+/** A slice's lung mask counts as the study keeps them (absent in outcomes stored before lungs). */
+export const SliceLungOutcome = z.object({
+  found: z.boolean(),
+  failure: z.string().optional(),
+  method: z.enum(['hounsfield', 'intensity']),
+  sides: z.enum(['image_orientation', 'unknown']),
+  pixels: count,
+  infectedPixels: count,
+  left: z.object({ pixels: count, infectedPixels: count }).optional(),
+  right: z.object({ pixels: count, infectedPixels: count }).optional(),
+});
+export type SliceLungOutcome = z.infer<typeof SliceLungOutcome>;
+
 export const SliceOutcome = z.object({
   infectedPixels: z.number().int().nonnegative(),
   lesionCount: z.number().int().nonnegative(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   cached: z.boolean(),
+  lung: SliceLungOutcome.optional(),
 });
 export type SliceOutcome = z.infer<typeof SliceOutcome>;
 
@@ -48,6 +64,16 @@ const SliceView = z
     infectedPixels: z.number().int().nonnegative().optional(),
     infectedAreaMm2: z.number().nonnegative().optional().meta({ description: 'From Pixel Spacing.' }),
     lesionCount: z.number().int().nonnegative().optional(),
+    lung: z
+      .object({
+        found: z.boolean().meta({ description: 'Whether two lungs were found in this slice.' }),
+        infectedShare: z.number().min(0).max(1).nullable().meta({ description: 'Infected lung pixels / lung pixels of this slice; null when the lungs were not found.' }),
+        leftInfectedShare: z.number().min(0).max(1).nullable().optional().meta({ description: 'The same for the patient’s left lung (sides from Image Orientation Patient).' }),
+        rightInfectedShare: z.number().min(0).max(1).nullable().optional().meta({ description: 'The same for the patient’s right lung.' }),
+        failure: z.string().optional().meta({ description: 'Why two lungs were not found.' }),
+      })
+      .optional()
+      .meta({ description: 'This slice’s lung mask and the share of it infected (see the series’ `results.lung`).' }),
     cached: z.boolean().optional().meta({ description: "True when the slice was answered from the tenant's cache (the same bytes, model and window) without running the model." }),
     maskUrl: z
       .string()
@@ -55,6 +81,31 @@ const SliceView = z
       .meta({ description: 'The mask PNG (0/255, the slice size): /v1/studies/{id}/slices/{sop}/mask, and for a frame of a multi-frame instance /v1/studies/{id}/slices/{sop}/frames/{frame}/mask (frames numbered from 1, as in DICOMweb).' }),
     reason: z.string().optional().meta({ description: 'Why the slice failed: a code, then a sentence.' }),
   });
+
+const percent = z.number().min(0).max(100).nullable();
+const band = z.number().int().min(0).max(5).nullable();
+
+export const LungVolume = z
+  .object({
+    lungVolumeMl: z.number().nonnegative().meta({ description: 'Lung volume in mL: lung pixels x Pixel Spacing x the slice spacing, summed over the slices whose lungs were found.' }),
+    infectedVolumeMl: z.number().nonnegative().meta({ description: 'Infected volume inside the lung in mL, the same way.' }),
+    involvementPercent: percent.meta({ description: 'infectedVolumeMl / lungVolumeMl x 100: the percentage of the lung affected (percentage of opacity). null without lung.' }),
+    band: band.meta({
+      description: 'The CT severity score’s step for involvementPercent, applied to a whole lung: 0 none, 1 < 5 %, 2 5–25 %, 3 > 25 and < 50 %, 4 50–75 %, 5 > 75 %. Lobes are not segmented, so this is per lung, not the lobar score.',
+    }),
+  })
+  .meta({ id: 'LungVolume' });
+
+export const SeriesLungInvolvement = LungVolume.extend({
+  slicesWithLungs: z.number().int().nonnegative().meta({ description: 'Slices where two lungs were found; the others add nothing to the volumes.' }),
+  left: LungVolume.nullable().meta({ description: 'The patient’s left lung; null unless every slice’s sides came from Image Orientation Patient.' }),
+  right: LungVolume.nullable().meta({ description: 'The patient’s right lung; the same rule.' }),
+  mostInvolvedSlice: z.string().nullable().meta({ description: 'SOP Instance UID of the slice with the largest infected share of its lungs.' }),
+  mostInvolvedFrame: z.number().int().positive().optional().meta({ description: 'Its frame, when that slice is a frame of a multi-frame instance.' }),
+  mostInvolvedShare: z.number().min(0).max(1).nullable().meta({ description: 'That slice’s infected share of its lungs.' }),
+  lobes: z.literal('not_segmented').meta({ description: 'Lobes are not segmented: there is no lobar 0–25 severity score, only the per-lung bands.' }),
+}).meta({ id: 'SeriesLungInvolvement', description: 'How much of the lungs is affected in this series. A measurement on images by a research model, not a diagnosis.' });
+export type SeriesLungInvolvement = z.infer<typeof SeriesLungInvolvement>;
 
 const SeriesView = z
   .object({
@@ -72,7 +123,8 @@ const SeriesView = z
       .meta({ description: 'Instances (or frames of one) left out, each with a code and a sentence.' }),
     results: z
       .object({
-        infectedVolumeMl: z.number().nonnegative().nullable(),
+        infectedVolumeMl: z.number().nonnegative().nullable().meta({ description: 'All infected pixels (also any outside the lung mask) as mL; null without spacing.' }),
+        lung: SeriesLungInvolvement.nullable().meta({ description: 'Lung and infected volumes per lung; null without pixel and slice spacing.' }),
         mostInfectedSlice: z.string().nullable().meta({ description: 'Its SOP Instance UID.' }),
         mostInfectedFrame: z.number().int().positive().optional().meta({ description: 'Its frame, when it is a frame of a multi-frame instance.' }),
         slicesFailed: z.number().int().nonnegative(),

@@ -10,7 +10,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { loadConfig, type EdgeBindings } from '../config.js';
 import type { InstanceHeader } from './instance-header.js';
 import { skipReason, orderSeries, splitFrames } from './series-geometry.js';
-import { sliceId, sliceName, type SliceId } from './slice-message.js';
+import { sliceId, sliceName, type FrameOverrides, type SliceId } from './slice-message.js';
 import type { CreateStudyBody, SliceOutcome, StudyStatus } from './study-schemas.js';
 import { deletePrefix, studyPrefix } from './study-keys.js';
 import { countSlices, createStudyTables, toFrameRow, toInstanceRow, toStudyRow, type FrameRow, type InstanceRow, type SqlRow, type StudyRow } from './study-rows.js';
@@ -30,6 +30,8 @@ export type AddInstanceResult = { sopInstanceUID: string; accepted: true } | { a
 /** What commit hands the queue: one message per slice to process (a single-frame instance, or a frame). */
 export interface QueuedSlice extends SliceId {
   r2Key: string;
+  /** A frame's own Modality LUT and geometry, from the functional groups. */
+  overrides?: FrameOverrides;
 }
 
 /** A processed slice's outcome; `frame` names the frame of a multi-frame instance. */
@@ -151,7 +153,7 @@ export class StudyState extends DurableObject<Env> {
           continue;
         }
         sql.exec("UPDATE instance SET state = 'split' WHERE sop_uid = ?", row.sopInstanceUID);
-        slices = split.frames.map((header, i) => ({ sopInstanceUID: row.sopInstanceUID, frame: i + 1, r2Key: row.r2Key, header }));
+        slices = split.frames.map(({ rescale, ...header }, i) => ({ sopInstanceUID: row.sopInstanceUID, frame: i + 1, r2Key: row.r2Key, header, overrides: frameOverrides(header, rescale) }));
       }
       const series = row.header.seriesInstanceUID ?? '';
       const members = bySeries.get(series) ?? [];
@@ -171,7 +173,7 @@ export class StudyState extends DurableObject<Env> {
         if (m.frame !== undefined) sql.exec('INSERT INTO frame (sop_uid, frame, state, reason) VALUES (?, ?, ?, ?)', m.sopInstanceUID, m.frame, reason ? 'skipped' : 'queued', reason ?? null);
         else if (reason) skip(m.sopInstanceUID, reason);
         else sql.exec("UPDATE instance SET state = 'queued' WHERE sop_uid = ?", m.sopInstanceUID);
-        if (!reason) queued.push({ ...sliceId(m), r2Key: m.r2Key });
+        if (!reason) queued.push({ ...sliceId(m), r2Key: m.r2Key, ...(m.overrides ? { overrides: m.overrides } : {}) });
       }
     }
     // Skipped instances are never processed: their bytes go now (unless a queued one shares them).
@@ -295,4 +297,13 @@ export class StudyState extends DurableObject<Env> {
     const row = this.ctx.storage.sql.exec<SqlRow>('SELECT * FROM study').toArray()[0];
     return row ? toStudyRow(row) : undefined;
   }
+}
+
+/** What the decoder and the lung mask need of a frame that its file's top level does not say. */
+function frameOverrides(header: InstanceHeader, rescale: FrameOverrides['rescale']): FrameOverrides {
+  return {
+    ...(rescale ? { rescale } : {}),
+    ...(header.pixelSpacing ? { pixelSpacingMm: header.pixelSpacing } : {}),
+    ...(header.imageOrientationPatient ? { imageOrientationPatient: header.imageOrientationPatient } : {}),
+  };
 }

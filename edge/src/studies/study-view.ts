@@ -3,13 +3,15 @@
  * and per series its slices in patient order (series-geometry.ts) with what was skipped and why,
  * and once slices are done their infected area and the series' infected volume, from Pixel
  * Spacing and the slice spacing measured along the slice normal. A multi-frame instance's frames
- * are slices of its series like any other, each with its frame number.
+ * are slices of its series like any other, each with its frame number. Lung figures per slice
+ * and per series (volumes per lung, percentage involved, bands) come from series-involvement.ts.
  */
 import type { InstanceHeader } from './instance-header.js';
 import type { FrameRow, InstanceRow, StudyRow } from './study-rows.js';
 import { orderSeries, splitFrames, volumeMl } from './series-geometry.js';
 import { sliceId, sliceName, type SliceId } from './slice-message.js';
-import type { SeriesView, SliceOutcome, SliceState, SliceView, StudyView } from './study-schemas.js';
+import { seriesInvolvement, type SliceLungCounts } from './series-involvement.js';
+import type { SeriesLungInvolvement, SeriesView, SliceLungOutcome, SliceOutcome, SliceState, SliceView, StudyView } from './study-schemas.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -94,6 +96,7 @@ function seriesView(members: Slice[], maskUrl: MaskUrl): SeriesView {
             infectedPixels: o.infectedPixels,
             ...(spacing ? { infectedAreaMm2: round(o.infectedPixels * spacing[0] * spacing[1], 2) } : {}),
             lesionCount: o.lesionCount,
+            ...(o.lung ? { lung: sliceLungView(o.lung) } : {}),
             cached: o.cached,
             maskUrl: maskUrl(m),
           }
@@ -120,12 +123,51 @@ function seriesView(members: Slice[], maskUrl: MaskUrl): SeriesView {
       ? {
           results: {
             infectedVolumeMl: spacing && order.sliceSpacingMm !== undefined ? round(volumeMl(infected, spacing, order.sliceSpacingMm), 3) : null,
+            lung: lungResults(order.slices.map((s) => byKey.get(s.key)!), spacing, order.sliceSpacingMm),
             mostInfectedSlice: most && (most.infectedPixels ?? 0) > 0 ? most.sopInstanceUID : null,
             ...(most && (most.infectedPixels ?? 0) > 0 && most.frame !== undefined ? { mostInfectedFrame: most.frame } : {}),
             slicesFailed: slices.length - done.length,
           },
         }
       : {}),
+  };
+}
+
+function sliceLungView(l: SliceLungOutcome): NonNullable<SliceView['lung']> {
+  const share = (p: { pixels: number; infectedPixels: number } | undefined) => (p && l.found && p.pixels > 0 ? round(p.infectedPixels / p.pixels, 4) : null);
+  return {
+    found: l.found,
+    infectedShare: share(l),
+    ...(l.left ? { leftInfectedShare: share(l.left) } : {}),
+    ...(l.right ? { rightInfectedShare: share(l.right) } : {}),
+    ...(l.failure ? { failure: l.failure } : {}),
+  };
+}
+
+/** The series' lung figures from its done slices (outcomes stored before lung masks count as no lung). */
+function lungResults(members: Slice[], spacing: [number, number] | undefined, sliceSpacingMm: number | undefined): SeriesLungInvolvement | null {
+  const done = members.filter((m) => m.state === 'done' && m.outcome);
+  const counts: SliceLungCounts[] = done.map((m) => {
+    const l = m.outcome!.lung;
+    return {
+      key: sliceName(m),
+      found: l?.found ?? false,
+      lungPixels: l?.pixels ?? 0,
+      infectedInLungPixels: l?.infectedPixels ?? 0,
+      ...(l?.left ? { left: l.left } : {}),
+      ...(l?.right ? { right: l.right } : {}),
+    };
+  });
+  const r = seriesInvolvement(counts, spacing, sliceSpacingMm);
+  if (!r) return null;
+  const { mostInvolvedSlice, ...rest } = r;
+  const most = mostInvolvedSlice ? done.find((m) => sliceName(m) === mostInvolvedSlice.key) : undefined;
+  return {
+    ...rest,
+    mostInvolvedSlice: most?.sopInstanceUID ?? null,
+    ...(most?.frame !== undefined ? { mostInvolvedFrame: most.frame } : {}),
+    mostInvolvedShare: mostInvolvedSlice?.infectedShare ?? null,
+    lobes: 'not_segmented',
   };
 }
 

@@ -8,6 +8,7 @@ import { dicomFrameCount } from '../decode/dicom/index.js';
 import { EdgeError } from '../http/edge-error.js';
 import { DICOM_MAX_PIXELS } from './decode-upload.js';
 import type { UploadedSlice } from './read-slices.js';
+import type { FrameOverrides } from '../studies/slice-message.js';
 import { withUploadField } from './upload-field-error.js';
 
 export interface SegmentTarget {
@@ -16,6 +17,12 @@ export interface SegmentTarget {
   uploadIndex: number;
   /** Frame to segment, from 1. */
   frame: number;
+  /**
+   * What a DICOM frame has in its functional groups rather than at the file's top level (a
+   * study's enhanced CT frames): its Modality LUT for the decoder, its spacing and orientation
+   * for the lung mask.
+   */
+  overrides?: FrameOverrides;
 }
 
 /**

@@ -2,7 +2,8 @@
  * Test support: a CT Image Storage file in Hounsfield units made from one of the 8-bit lung-window
  * test JPEGs (covid-semiseg), so the DICOM path can be tested on a realistic 512x512 CT slice, as
  * unsigned-with-intercept or signed storage, 12 or 16 bits stored, one frame or several. The gray
- * is put back through the inverse of the lung window (centre -600, width 1500) that made it.
+ * is put back through the inverse of the window that made it (the lung window, centre -600, width
+ * 1500, for the labelled slices; PSEUDO_JPEG_WINDOW for the pseudo/ volumes).
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -46,6 +47,10 @@ export interface CtSliceOptions {
   imageType?: string;
   /** Default a fixed test UID: every file made here is of one series unless told. */
   seriesInstanceUID?: string;
+  /** Pixel Spacing in mm, both ways; default 0.7 (a 358 mm field at 512 pixels). */
+  pixelSpacingMm?: number;
+  /** The window the JPEG was made with, undone to get HU; default LUNG_JPEG_WINDOW. */
+  sourceWindow?: { center: number; width: number };
 }
 
 /** The JPEG's gray plane (jpeg-js, independent of the project's own JPEG decoder). */
@@ -76,8 +81,17 @@ function resample(src: { width: number; height: number; gray: Uint8Array }, size
   return out;
 }
 
-/** Gray 0..255 -> HU through the inverse lung window (-1350..150), clipped to the CT range. */
-const toHu = (g: number): number => Math.min(Math.max(Math.round((g / 255) * 1500 - 1350), -1024), 3071);
+/** The window the labelled covid-semiseg JPEGs were made with (a lung window). */
+export const LUNG_JPEG_WINDOW = { center: -600, width: 1500 };
+/**
+ * The window the pseudo/ volumes' JPEGs look made with: air (−1000 HU) at gray 5 and soft tissue
+ * (+40 HU) at 120, bone at the top, lung parenchyma about gray 30 (estimated from their gray levels).
+ */
+export const PSEUDO_JPEG_WINDOW = { center: 108, width: 2306 };
+
+/** Gray 0..255 -> HU through the inverse of `window`, clipped to the CT range. */
+const huFrom = (window: { center: number; width: number }) => (g: number): number =>
+  Math.min(Math.max(Math.round((g / 255) * window.width + window.center - window.width / 2), -1024), 3071);
 
 /** File meta with the SOP class/instance (dcmtk and GDCM warn or refuse without them). */
 function meta(instanceUid: string): Uint8Array {
@@ -104,7 +118,7 @@ export async function ctSliceDicom(opts: CtSliceOptions): Promise<string> {
   const signed = opts.storage === 'signed';
   const bitsStored = opts.bitsStored ?? (signed ? 16 : 12);
   const gray = resample(grayOf(opts.jpegPath), size);
-  const hu = Array.from(gray, toHu);
+  const hu = Array.from(gray, huFrom(opts.sourceWindow ?? LUNG_JPEG_WINDOW));
   const eight = opts.storage === 'gray8';
 
   const pixels = new Uint8Array(size * size * (eight ? 1 : 2) * frames);
@@ -150,7 +164,7 @@ export async function ctSliceDicom(opts: CtSliceOptions): Promise<string> {
     el(0x00200013, 'IS', String(opts.instanceNumber ?? 1)),
     el(0x00200032, 'DS', `${corner}\\${corner}\\${opts.positionZ ?? 0}`), // centred on the isocentre
     el(0x00200037, 'DS', '1\\0\\0\\0\\1\\0'),
-    el(0x00280030, 'DS', '0.7\\0.7'),
+    el(0x00280030, 'DS', `${opts.pixelSpacingMm ?? 0.7}\\${opts.pixelSpacingMm ?? 0.7}`),
   ];
   // The builder writes the image group in order but has no slot for these; a dataset must be in
   // ascending tag order, so merge and sort (stable: one element per tag here).
@@ -181,9 +195,21 @@ export interface EnhancedCtOptions {
   perFramePixelSpacing?: number;
   /** Default 1. */
   instanceNumber?: number;
+  /** Shared Pixel Spacing in mm, both ways; default 0.7. */
+  pixelSpacingMm?: number;
+  /** The window the JPEGs were made with, undone to get HU; default LUNG_JPEG_WINDOW. */
+  sourceWindow?: { center: number; width: number };
+  /**
+   * Store HU - intercept and put the Pixel Value Transformation (this intercept, slope 1) in each
+   * per-frame item instead of the shared group, with no top-level Rescale: the frames' Modality LUT
+   * is then only in the functional groups, as scanners often write enhanced CT.
+   */
+  perFrameRescaleIntercept?: number;
 }
 
 const sq = (tag: number, ...items: Uint8Array[][]): Uint8Array => el(tag, 'SQ', concat(...items.map((elements) => item(concat(...elements)))));
+const pixelValueTransformation = (intercept: number): Uint8Array =>
+  sq(0x00289145, [el(0x00281052, 'DS', String(intercept)), el(0x00281053, 'DS', '1'), el(0x00281054, 'LO', 'HU')]);
 const at = (...tags: number[]): Uint8Array => concat(...tags.flatMap((t) => [uint(t >>> 16, 2), uint(t & 0xffff, 2)]));
 
 /**
@@ -202,23 +228,25 @@ export async function enhancedCtDicom(opts: EnhancedCtOptions): Promise<string> 
   const grays = new Map<string, number[]>();
   opts.jpegPaths.forEach((path, f) => {
     let hu = grays.get(path);
-    if (!hu) grays.set(path, (hu = Array.from(resample(grayOf(path), size), toHu)));
-    hu.forEach((v, i) => view.setInt16((f * size * size + i) * 2, v, true));
+    if (!hu) grays.set(path, (hu = Array.from(resample(grayOf(path), size), huFrom(opts.sourceWindow ?? LUNG_JPEG_WINDOW))));
+    const offset = opts.perFrameRescaleIntercept ?? 0;
+    hu.forEach((v, i) => view.setInt16((f * size * size + i) * 2, v - offset, true));
   });
   const uid = opts.sopInstanceUID ?? `${INSTANCE_UID}.77`;
   const corner = (-0.35 * (size - 1)).toFixed(2);
   const spacing = (mm: number) => [el(0x00180050, 'DS', '2.5'), el(0x00280030, 'DS', `${mm}\\${mm}`)];
   const DIMENSION_ORGANIZATION = `${UID_ROOT}.5`;
   const shared = [
-    ...(opts.perFramePixelSpacing === undefined ? [sq(0x00289110, spacing(0.7))] : []),
+    ...(opts.perFramePixelSpacing === undefined ? [sq(0x00289110, spacing(opts.pixelSpacingMm ?? 0.7))] : []),
     sq(0x00209116, [el(0x00200037, 'DS', '1\\0\\0\\0\\1\\0')]),
-    sq(0x00289145, [el(0x00281052, 'DS', '0'), el(0x00281053, 'DS', '1'), el(0x00281054, 'LO', 'HU')]),
+    ...(opts.perFrameRescaleIntercept === undefined ? [pixelValueTransformation(0)] : []),
   ].sort((a, b) => tagOf(a) - tagOf(b));
   const perFrame = opts.jpegPaths.map((_, f) =>
     [
       sq(0x00209111, [el(0x00209157, 'UL', uint(f + 1, 4))]),
       ...(opts.noPositions ? [] : [sq(0x00209113, [el(0x00200032, 'DS', `${corner}\\${corner}\\${opts.positionsZ?.[f] ?? f}`)])]),
       ...(opts.perFramePixelSpacing !== undefined ? [sq(0x00289110, spacing(opts.perFramePixelSpacing))] : []),
+      ...(opts.perFrameRescaleIntercept !== undefined ? [pixelValueTransformation(opts.perFrameRescaleIntercept)] : []),
     ].sort((a, b) => tagOf(a) - tagOf(b)),
   );
   const image = imageDataset({ rows: size, columns: size, bitsAllocated: 16, bitsStored: 16, signed: true, frames: String(frames), pixelVR: 'OW', pixels });

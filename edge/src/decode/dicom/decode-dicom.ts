@@ -16,6 +16,7 @@ import { decodePixels, frameByteLength } from './decode-pixels.js';
 import { UNDEFINED_LENGTH, type ElementHeader } from './element-header.js';
 import { readFileMeta } from './file-meta.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
+import { readSliceGeometry, type SliceGeometry } from './slice-geometry.js';
 import { openDataset } from './open-dataset.js';
 import { parseDataset } from './parse-dataset.js';
 import type { DatasetEncoding } from './transfer-syntax.js';
@@ -27,10 +28,15 @@ export interface DecodeDicomOptions {
   frame?: number;
   /** The wasm codecs' modules (JPEG-LS, JPEG 2000, HTJ2K); without them those syntaxes cannot be decoded. */
   wasm?: CodecWasm;
+  /**
+   * The frame's own Modality LUT, in place of the top-level Rescale Slope/Intercept: enhanced CT
+   * keeps it per frame in the functional groups, which this decoder does not walk.
+   */
+  rescale?: { slope: number; intercept: number };
 }
 
-/** A decoded frame and how many the file holds. */
-export type DecodedDicom = DecodedImage & { frames: number };
+/** A decoded frame, how many the file holds, and the slice's geometry (for the lung mask). */
+export type DecodedDicom = DecodedImage & { frames: number; geometry: SliceGeometry };
 
 /**
  * Decodes one frame of a DICOM file. Every problem with the file is a DecodeError: 415 for
@@ -47,7 +53,9 @@ export async function decodeDicom(bytes: Uint8Array, opts: DecodeDicomOptions = 
   const frame = opts.frame ?? 0;
   if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) throw new RangeError(`maxPixels must be a positive integer, got ${maxPixels}`);
   if (!Number.isSafeInteger(frame) || frame < 0) throw new RangeError(`frame must be a non-negative integer, got ${frame}`);
-  return guarded(() => decode(bytes, maxPixels, frame, opts.wasm));
+  const rescale = opts.rescale;
+  if (rescale && !(Number.isFinite(rescale.slope) && Number.isFinite(rescale.intercept))) throw new RangeError('rescale: slope and intercept must be finite');
+  return guarded(() => decode(bytes, maxPixels, frame, opts.wasm, rescale));
 }
 
 /** Every failure as a DecodeError: a path the checks missed is still the file's fault as far as the caller can tell. */
@@ -113,8 +121,12 @@ function openImage(bytes: Uint8Array, maxPixels: number): OpenImage {
   return { reader, encoding, codec, pixelData, header, attributes, transferSyntaxUID: meta.transferSyntaxUID };
 }
 
-async function decode(bytes: Uint8Array, maxPixels: number, frame: number, wasm: CodecWasm | undefined): Promise<DecodedDicom> {
-  const { reader, encoding, codec, pixelData, header } = openImage(bytes, maxPixels);
+async function decode(bytes: Uint8Array, maxPixels: number, frame: number, wasm: CodecWasm | undefined, rescale: DecodeDicomOptions['rescale']): Promise<DecodedDicom> {
+  const opened = openImage(bytes, maxPixels);
+  const { reader, encoding, codec, pixelData, attributes } = opened;
+  const monochrome = opened.header.photometric === 'MONOCHROME1' || opened.header.photometric === 'MONOCHROME2';
+  const header = rescale && monochrome ? { ...opened.header, rescaleSlope: rescale.slope, rescaleIntercept: rescale.intercept } : opened.header;
+  const geometry = readSliceGeometry(attributes);
   if (frame >= header.frames) {
     throw new DecodeError(422, 'frame_out_of_range', `frame ${frame + 1} was asked for, but the image has ${header.frames} frame(s)`);
   }
@@ -127,7 +139,7 @@ async function decode(bytes: Uint8Array, maxPixels: number, frame: number, wasm:
       );
     }
     const image = await decodeCompressedFrame(reader, pixelData.valueOffset, header, frame, codec, wasm);
-    return { ...image, frames: header.frames };
+    return { ...image, frames: header.frames, geometry };
   }
 
   if (pixelData.length === UNDEFINED_LENGTH) {
@@ -153,5 +165,5 @@ async function decode(bytes: Uint8Array, maxPixels: number, frame: number, wasm:
     littleEndian: encoding.littleEndian,
     swapBytePairs: !encoding.littleEndian && pixelData.vr === 'OW' && header.bitsAllocated === 8,
   });
-  return { ...image, frames: header.frames };
+  return { ...image, frames: header.frames, geometry };
 }
