@@ -18,6 +18,21 @@ import { grayToHounsfield } from '../../models/lung/lung-coverage.js';
 import type { DecodedImage } from '../src/decode/decoded-image.js';
 import { toModelInput } from '../src/imaging/model-input.js';
 import { toGray8 } from '../src/imaging/to-gray8.js';
+import { LUNG_MASK_MAX_SIDE, sliceLungMask } from '../src/lung/slice-lung.js';
+import { resizeNearest } from '../../shared/image/resize-nearest.js';
+
+/** Dice of two label images' lungs (any nonzero label), at the same size. */
+function lungDice(a: Uint8Array, b: Uint8Array): number {
+  let both = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]) na++;
+    if (b[i]) nb++;
+    if (a[i] && b[i]) both++;
+  }
+  return na + nb === 0 ? 1 : (2 * both) / (na + nb);
+}
 
 const node = process;
 const INPUT_SIZE = 352; // the shipped model's input (models/bsnet.manifest.json); only the bench fixes it
@@ -47,16 +62,25 @@ for (const path of SLICES) {
   const gray = slice512(path);
   const hu = grayToHounsfield(gray);
   const decoded: DecodedImage = { kind: 'hounsfield', width: 512, height: 512, data: hu.data, invert: false };
+  const dicom = { ...decoded, geometry: { modality: 'CT', pixelSpacingMm: [0.7, 0.7] as [number, number], imageOrientationPatient: [1, 0, 0, 0, 1, 0] as [number, number, number, number, number, number] } };
   const base = median(() => toModelInput(toGray8(decoded), INPUT_SIZE));
   const steps: [string, () => { found: boolean; failure?: string }][] = [
     ['baseline: toGray8 + toModelInput', () => ({ found: true })],
     ['lungMaskFromGray8', () => lungMaskFromGray8(gray)],
     ['lungMaskFromHounsfield (0.7 mm)', () => lungMaskFromHounsfield(hu)],
+    [`edge: sliceLungMask, made at ${LUNG_MASK_MAX_SIDE}`, () => sliceLungMask(dicom, toGray8(dicom)).mask],
   ];
   for (const [step, fn] of steps) {
     const t = step.startsWith('baseline') ? base : median(fn);
     const out = fn();
-    rows.push([path, step, t.median.toFixed(2), t.min.toFixed(2), t.max.toFixed(2), `${(t.median / base.median).toFixed(1)}x`, out.found ? 'two lungs' : `not found: ${out.failure}`]);
+    let agreement = '';
+    if (step.startsWith('edge')) {
+      // The edge's labels at the upload's size against the full-size mask: what the shrinking costs.
+      const small = sliceLungMask(dicom, toGray8(dicom)).mask;
+      const up = resizeNearest({ width: small.width, height: small.height, data: small.labels }, 512, 512).data;
+      agreement = `, lung Dice vs full size ${lungDice(up, lungMaskFromHounsfield(hu, { pixelSpacingMm: [0.7, 0.7] }).labels).toFixed(4)}`;
+    }
+    rows.push([path, step, t.median.toFixed(2), t.min.toFixed(2), t.max.toFixed(2), `${(t.median / base.median).toFixed(1)}x`, (out.found ? 'two lungs' : `not found: ${out.failure}`) + agreement]);
   }
 }
 

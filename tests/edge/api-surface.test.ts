@@ -22,7 +22,7 @@ describe('API surface', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/segment', '/v1/tokens', '/v1/health']));
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['SliceResult', 'SeriesResult', 'TokenRequest', 'TokenResponse', 'Problem']));
     expect(doc.components.schemas.SliceResult.required).toEqual(expect.arrayContaining(['sha256', 'cached', 'lesionCount', 'mask']));
-    expect(doc.paths['/v1/segment'].post.parameters.map((p: any) => p.name)).toEqual(['probability', 'frame', 'window', 'windowCenter', 'windowWidth']);
+    expect(doc.paths['/v1/segment'].post.parameters.map((p: any) => p.name)).toEqual(['probability', 'labels', 'frame', 'window', 'windowCenter', 'windowWidth']);
     // Every $ref resolves.
     for (const ref of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)) expect(doc.components.schemas[ref[1]!], ref[1]).toBeDefined();
   });

@@ -70,14 +70,18 @@ describe('cache by content hash', () => {
     expect((await post(acme, bytes, 'application/dicom', '?windowCenter=-500&windowWidth=1400')).headers.get('x-cache')).toBe('MISS');
   });
 
-  it('stores only model-size probability maps in R2, never the upload, each with an expiry', async () => {
+  it('stores only model-size probability maps and lung label PNGs in R2, never the upload, each with an expiry', async () => {
     const uploads = [2, 3].map((i) => sliceJpeg(testSliceNames()[i]!));
     const listed = await stack.env.MASKS.list({ prefix: 'masks/', include: ['customMetadata'] });
     expect(listed.objects.length).toBeGreaterThan(0);
     for (const o of listed.objects) {
-      expect(o.size).toBe(352 * 352);
       expect(Number(o.customMetadata?.['expiresAt'])).toBeGreaterThan(Date.now());
       const body = new Uint8Array(await (await stack.env.MASKS.get(o.key))!.arrayBuffer());
+      // The map, then one PNG of lung labels (a few KB), and nothing else.
+      const png = body.subarray(352 * 352);
+      expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      expect(png.length).toBeLessThan(16_384);
+      expect(JSON.parse(o.customMetadata!['lung']!)).toMatchObject({ found: expect.any(Boolean), method: expect.any(String) });
       for (const u of uploads) expect(Buffer.from(body).includes(Buffer.from(u.subarray(0, 64)))).toBe(false);
     }
   });

@@ -21,6 +21,7 @@ export const StoredLungMeta = z.object({
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   sides: z.object({ left: lungLabel, right: lungLabel }).optional(),
+  /** The spacing of the upload's own pixels (DICOM), which answers are given at; not of the labels. */
   pixelSpacingMm: z.tuple([positive, positive]).optional(),
 });
 export type StoredLungMeta = z.infer<typeof StoredLungMeta>;

@@ -40,13 +40,11 @@ export async function renderSliceResult(inference: CachedInference, inputSize: n
   return { stats, lung: involvement, png: await encodeGrayPng(image) };
 }
 
-/** The lung labels at the answer's size (a photo decoded at reduced scale answers at its own size). */
+/** The lung labels at the answer's size (they are made at most LUNG_MASK_MAX_SIDE across). */
 function lungAtSize(lung: StoredLung, width: number, height: number): StoredLung {
   if (lung.width === width && lung.height === height) return lung;
   const labels = resizeNearest({ width: lung.width, height: lung.height, data: lung.labels }, width, height).data;
-  // A spacing was for the pixels the mask was made at; none of those uploads has one anyway.
-  const { pixelSpacingMm: _, ...rest } = lung;
-  return { ...rest, width, height, labels };
+  return { ...lung, width, height, labels };
 }
 
 function labelMap(lungLabels: Uint8Array, infection: Uint8Array | undefined): Uint8Array {
