@@ -34,6 +34,11 @@ describe('API surface', () => {
     const html = await res.text();
     expect(html).toContain('/v1/segment');
     expect(html).toContain('createUploadToken');
+    // Every lung number explained in a table of its own, with what the numbers are not.
+    expect(html).toContain('The numbers, and what they are not');
+    for (const id of ['SliceResult', 'LungFigures', 'LungPartFigures', 'SeriesLungInvolvement', 'LungVolume']) expect(html).toContain(`id="numbers-${id}"`);
+    expect(html).toContain('not a diagnosis');
+    expect(html).toContain('<code>involvementPercent</code>');
     expect(html).not.toMatch(/<script/i);
     expect((await stack.fetch('/', { redirect: 'manual' })).headers.get('location')).toBe('/docs');
   });
