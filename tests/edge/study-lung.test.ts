@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import UPNG from 'upng-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeCodecWasm } from '../../edge/src/decode/dicom/codecs/codec-wasm.node.js';
 import { toGray8 } from '../../edge/src/imaging/to-gray8.js';
@@ -87,5 +88,30 @@ describe('a study’s lung involvement', () => {
       expect(lung.mostInvolvedShare).toBeCloseTo(top.lung!.infectedShare!, 3);
     } else expect(lung.mostInvolvedSlice).toBeNull();
     for (const s of series.slices) expect(s.lung).toMatchObject({ found: true, infectedShare: expect.any(Number), leftInfectedShare: expect.any(Number), rightInfectedShare: expect.any(Number) });
+
+    // The mask URL answers the label maps too: the lung alone holds as many pixels as the oracle's lungs.
+    const first = series.slices[0]!;
+    const png = async (query: string) => {
+      const res = await stack.fetch(`${first.maskUrl}${query}`, { headers: auth });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      const img = UPNG.decode(await res.arrayBuffer());
+      const rgba = new Uint8Array(UPNG.toRGBA8(img)[0]!);
+      const counts = new Map<number, number>();
+      for (let i = 0; i < rgba.length; i += 4) counts.set(rgba[i]!, (counts.get(rgba[i]!) ?? 0) + 1);
+      return counts;
+    };
+    const order = series.slices.map((s) => s.sopInstanceUID);
+    const oracleFirst = counts[files.findIndex((_, i) => order[0]!.endsWith(`.${i + 1}`))] ?? counts[0]!;
+    const lungOnly = await png('?labels=lung');
+    expect([...lungOnly.keys()].sort()).toEqual([0, 1]);
+    expect(lungOnly.get(1)).toBe(oracleFirst.left + oracleFirst.right);
+    const both = await png('?labels=lung,infection');
+    expect(both.get(2) ?? 0).toBe(first.infectedPixels);
+    const infection = await png('');
+    expect(infection.get(255) ?? 0).toBe(first.infectedPixels);
+    const bad = await stack.fetch(`${first.maskUrl}?labels=heart`, { headers: auth });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'invalid_parameter', field: 'labels' });
   }, 150_000);
 });

@@ -15,6 +15,14 @@ import { CreateStudyBody, InstancesAnswer, LungVolume, SeriesLungInvolvement, St
 const LUNG_NUMBERS =
   'Every slice gets a lung mask besides the infection mask. For CT DICOM it is made from Hounsfield units: low density is below −400 HU; the body is the large tissue regions with their convex hull, and low-density regions mostly outside that hull are the air around the patient; the lungs are the two largest low-density regions left, split in two where they touch; per lung, holes (vessels) are filled, a 10 mm closing and the chest-wall bays of its convex hull (up to 20 mm deep) put dense lesions at the lung edge back in. For 8-bit images (JPEG, PNG, photos) the same steps run on the gray levels with a threshold from the image (Otsu, clamped to the lung window’s −400 HU), and the answer says `found: false` with a reason when it cannot find two lungs rather than guess. The patient’s left and right come from Image Orientation Patient; images without it have no sides. Infection is counted inside the lung mask (the infection mask itself is not cut to it: that lowered accuracy, since a density-based mask leaves out fully consolidated lung, so the lung figures undercount there), as a share of lung pixels per slice (`lung.infectedShare`) and, for a study series, as volumes in mL (pixels x Pixel Spacing x the slice spacing measured from Image Position Patient) and percentages per lung, with the CT severity score’s 0–5 step per lung. Lobes are not segmented, so there is no lobar 0–25 score. These are measurements on images by a research model, not a diagnosis.';
 
+const LABELS_PARAMETER = {
+  name: 'labels',
+  in: 'query',
+  required: false,
+  description: '`infection` (default): the 0/255 mask. `lung,infection`: a label map, 0 background, 1 lung, 2 infection. `lung`: the label map of the lung alone.',
+  schema: { type: 'string', enum: ['infection', 'lung', 'lung,infection', 'infection,lung'] },
+};
+
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const binary = { type: 'string', format: 'binary' };
 
@@ -185,7 +193,8 @@ export function openApiDocument(serverUrl: string, model: { name: string; versio
         get: {
           operationId: 'getStudySliceMask',
           summary: "A processed slice's mask",
-          responses: { '200': { description: 'PNG, 0/255, the slice size.', content: { 'image/png': { schema: binary } } }, ...problems(['401', '403', '404', '429']) },
+          parameters: [LABELS_PARAMETER],
+          responses: { '200': { description: 'PNG, the slice size: 0/255, or a label map with ?labels=.', content: { 'image/png': { schema: binary } } }, ...problems(['400', '401', '403', '404', '429']) },
         },
       },
       '/v1/studies/{id}/slices/{sop}/frames/{frame}/mask': {
@@ -197,7 +206,8 @@ export function openApiDocument(serverUrl: string, model: { name: string; versio
         get: {
           operationId: 'getStudyFrameMask',
           summary: "A processed frame's mask",
-          responses: { '200': { description: 'PNG, 0/255, the frame size.', content: { 'image/png': { schema: binary } } }, ...problems(['401', '403', '404', '429']) },
+          parameters: [LABELS_PARAMETER],
+          responses: { '200': { description: 'PNG, the frame size: 0/255, or a label map with ?labels=.', content: { 'image/png': { schema: binary } } }, ...problems(['400', '401', '403', '404', '429']) },
         },
       },
       '/v1/tokens': {

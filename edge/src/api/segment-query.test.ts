@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { EdgeError } from '../http/edge-error.js';
 import type { WindowParamField } from '../imaging/window.js';
-import { maskOutputOf, parseSegmentQuery } from './segment-query.js';
+import { maskOutputOf, parseLabelsParam, parseSegmentQuery } from './segment-query.js';
 
 const parse = (query: string) => parseSegmentQuery(new URLSearchParams(query)).window;
 
@@ -51,6 +51,23 @@ describe('parseSegmentQuery: labels', () => {
     expectParamError('labels=lung,infection&probability=1', 'labels', /cannot also be the probability map/);
     // The infection mask is what probability replaces: no conflict.
     expect(parseSegmentQuery(new URLSearchParams('labels=infection&probability=1')).probability).toBe(true);
+  });
+});
+
+describe('parseLabelsParam (a study mask URL)', () => {
+  it('reads the same values, defaults to infection, and names labels in its 400s', () => {
+    expect(parseLabelsParam(new URLSearchParams(''))).toBe('infection');
+    expect(parseLabelsParam(new URLSearchParams('labels=infection,lung'))).toBe('lung+infection');
+    expect(parseLabelsParam(new URLSearchParams('labels=lung'))).toBe('lung');
+    for (const q of ['labels=heart', 'labels=lung&labels=lung']) {
+      try {
+        parseLabelsParam(new URLSearchParams(q));
+        expect.unreachable();
+      } catch (err) {
+        expect(err).toBeInstanceOf(EdgeError);
+        expect(err).toMatchObject({ status: 400, code: 'invalid_parameter', field: 'labels' });
+      }
+    }
   });
 });
 

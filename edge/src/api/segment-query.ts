@@ -22,7 +22,7 @@ const frameNumber = z
   .optional();
 
 /** Which labels the mask PNG holds; order and repetition do not matter (`infection,lung` = `lung,infection`). */
-const labelsList = z
+export const LabelsParam = z
   .string()
   .regex(/^(lung|infection)(,(lung|infection))*$/, 'must be infection, lung, or lung,infection')
   .transform((v): 'infection' | 'lung' | 'lung+infection' => {
@@ -33,7 +33,7 @@ const labelsList = z
 
 const SEGMENT_QUERY_FIELDS = {
   probability: flag.meta({ description: 'Return the 8-bit probability map (0..255 = p * 255) instead of the 0/255 mask.' }),
-  labels: labelsList.meta({
+  labels: LabelsParam.meta({
     description:
       'What the mask holds. `infection` (default): the 0/255 infection mask. `lung,infection`: a label map, 0 background, 1 lung, 2 infection (the integer label-map convention, not for viewing as is). `lung`: the same label map without the infection. Not with `probability`.',
   }),
@@ -64,6 +64,19 @@ export type SegmentOptions = {
   frameGiven: boolean;
   window: WindowOption;
 };
+
+/**
+ * `?labels=` alone (a study's mask URL): 'infection' when absent; EdgeError 400 naming `labels`
+ * for a bad value or one given twice.
+ * @example parseLabelsParam(new URL(c.req.url).searchParams) // 'lung+infection' for ?labels=lung,infection
+ */
+export function parseLabelsParam(params: URLSearchParams): 'infection' | 'lung' | 'lung+infection' {
+  const all = params.getAll('labels');
+  if (all.length > 1) throw new EdgeError(400, 'invalid_parameter', `labels is given ${all.length} times; give it once`, { field: 'labels' });
+  const parsed = LabelsParam.safeParse(all[0]);
+  if (!parsed.success) throw new EdgeError(400, 'invalid_parameter', `query parameter labels: ${parsed.error.issues[0]!.message}`, { field: 'labels' });
+  return parsed.data ?? 'infection';
+}
 
 /** The PNG a request's options ask for. */
 export function maskOutputOf(o: Pick<SegmentOptions, 'probability' | 'labels'>): MaskOutput {

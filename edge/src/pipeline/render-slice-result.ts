@@ -29,6 +29,16 @@ export interface RenderedSlice {
 }
 
 export async function renderSliceResult(inference: CachedInference, inputSize: number, output: MaskOutput = 'mask'): Promise<RenderedSlice> {
+  const { stats, lung, pngs } = await renderSliceOutputs(inference, inputSize, [output]);
+  return { stats, lung, png: pngs[output]! };
+}
+
+/** renderSliceResult for several PNGs of one slice at once (a study stores the mask and its label maps). */
+export async function renderSliceOutputs(
+  inference: CachedInference,
+  inputSize: number,
+  outputs: readonly MaskOutput[],
+): Promise<{ stats: MaskStats; lung: SliceInvolvement; pngs: Partial<Record<MaskOutput, Uint8Array>> }> {
   const { originalWidth: width, originalHeight: height } = inference;
   const lung = lungAtSize(inference.lung, width, height);
   const raw = probabilityAtOriginalSize(inference.probability, inputSize, width, height);
@@ -36,8 +46,12 @@ export async function renderSliceResult(inference: CachedInference, inputSize: n
   const mask = { width, height, data: maskFromProbability(prob.data) };
   const stats = maskStats(mask);
   const involvement = sliceInvolvement(mask.data, lung);
-  const image = output === 'mask' ? mask : output === 'probability' ? prob : { width, height, data: labelMap(lung.labels, output === 'lung+infection' ? mask.data : undefined) };
-  return { stats, lung: involvement, png: await encodeGrayPng(image) };
+  const pngs: Partial<Record<MaskOutput, Uint8Array>> = {};
+  for (const output of outputs) {
+    const image = output === 'mask' ? mask : output === 'probability' ? prob : { width, height, data: labelMap(lung.labels, output === 'lung+infection' ? mask.data : undefined) };
+    pngs[output] = await encodeGrayPng(image);
+  }
+  return { stats, lung: involvement, pngs };
 }
 
 /** The lung labels at the answer's size (they are made at most LUNG_MASK_MAX_SIDE across). */

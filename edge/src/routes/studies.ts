@@ -16,7 +16,8 @@ import { readInstanceHeader } from '../studies/instance-header.js';
 import { readInstanceParts, type PartRejection } from '../studies/read-instance-parts.js';
 import { MAX_FRAMES_PER_INSTANCE } from '../studies/series-geometry.js';
 import { sliceName, type SliceId, type SliceMessage } from '../studies/slice-message.js';
-import { instanceKey, maskKey, newStudyId, STUDY_ID_PATTERN } from '../studies/study-keys.js';
+import { instanceKey, labelMapKey, maskKey, newStudyId, STUDY_ID_PATTERN } from '../studies/study-keys.js';
+import { parseLabelsParam } from '../api/segment-query.js';
 import { CreateStudyBody, type InstancesAnswer } from '../studies/study-schemas.js';
 import type { AddInstanceResult, NewInstance, QueuedSlice } from '../studies/study-state.js';
 import { studyStub } from '../studies/study-stub.js';
@@ -48,7 +49,10 @@ function maskPath(id: string, s: SliceId): string {
 
 async function mask(c: Context<EdgeEnv>, slice: SliceId): Promise<Response> {
   const { id } = studyOf(c);
-  const object = await c.env.STUDIES.get(await maskKey(c.var.principal.tenant, id, sliceName(slice)));
+  const labels = parseLabelsParam(new URL(c.req.url).searchParams);
+  const tenant = c.var.principal.tenant;
+  const key = labels === 'infection' ? await maskKey(tenant, id, sliceName(slice)) : await labelMapKey(tenant, id, sliceName(slice), labels);
+  const object = await c.env.STUDIES.get(key);
   if (!object) throw new EdgeError(404, 'mask_not_found', 'no mask for this slice (not processed, failed, or the study is gone)', { field: 'sop' });
   return c.body(new Uint8Array(await object.arrayBuffer()) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png' });
 }

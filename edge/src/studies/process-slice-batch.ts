@@ -12,13 +12,13 @@ import { gpuWorkerPoolFor } from '../fanout/pool-registry.js';
 import { logEvent } from '../http/log-event.js';
 import { DEFAULT_WINDOW_OPTION } from '../imaging/window.js';
 import { inferSlicesSettled, type SliceInference } from '../pipeline/infer-slices.js';
-import { renderSliceResult } from '../pipeline/render-slice-result.js';
+import { renderSliceOutputs } from '../pipeline/render-slice-result.js';
 import type { SliceInvolvement } from '../lung/lung-involvement.js';
 import type { SliceLungOutcome } from './study-schemas.js';
 import { classifyUpload } from '../upload/read-slices.js';
 import type { SegmentTarget } from '../upload/segment-targets.js';
 import { SliceMessage, sliceId, sliceName } from './slice-message.js';
-import { maskKey } from './study-keys.js';
+import { labelMapKey, maskKey } from './study-keys.js';
 import type { SliceResultUpdate } from './study-state.js';
 import { studyStub } from './study-stub.js';
 
@@ -154,9 +154,15 @@ function failedChunk(chunk: Present[], err: unknown, requestId: string, updates:
 }
 
 async function storeMask(env: EdgeBindings, tenant: string, studyId: string, sop: string, inference: SliceInference, inputSize: number): Promise<SliceResultUpdate> {
-  const rendered = await renderSliceResult(inference, inputSize);
+  const rendered = await renderSliceOutputs(inference, inputSize, ['mask', 'lung', 'lung+infection']);
   const key = await maskKey(tenant, studyId, sop);
-  await env.STUDIES.put(key, rendered.png, { httpMetadata: { contentType: 'image/png' } });
+  const png = { httpMetadata: { contentType: 'image/png' } };
+  // The label maps go beside the mask (a few KB each), for ?labels= on the mask URL.
+  await Promise.all([
+    env.STUDIES.put(key, rendered.pngs.mask!, png),
+    env.STUDIES.put(await labelMapKey(tenant, studyId, sop, 'lung'), rendered.pngs.lung!, png),
+    env.STUDIES.put(await labelMapKey(tenant, studyId, sop, 'lung+infection'), rendered.pngs['lung+infection']!, png),
+  ]);
   return {
     sopInstanceUID: sop,
     state: 'done',

@@ -37,6 +37,11 @@ export async function maskKey(tenant: string, id: string, sopInstanceUID: string
   return `${studyPrefix(tenant, id)}mask/${await sha256Hex(sopInstanceUID)}.png`;
 }
 
+/** A processed slice's label-map PNG (`lung` or `lung+infection`, render-slice-result.ts), beside its mask. */
+export async function labelMapKey(tenant: string, id: string, sopInstanceUID: string, labels: 'lung' | 'lung+infection'): Promise<string> {
+  return `${studyPrefix(tenant, id)}mask/${await sha256Hex(sopInstanceUID)}.${labels === 'lung' ? 'lung' : 'lung-infection'}.png`;
+}
+
 /** Lists and deletes every object under `prefix` (R2 lists 1000 at a time). */
 export async function deletePrefix(bucket: R2Bucket, prefix: string): Promise<void> {
   let cursor: string | undefined;

@@ -78,7 +78,7 @@ const SliceView = z
     maskUrl: z
       .string()
       .optional()
-      .meta({ description: 'The mask PNG (0/255, the slice size): /v1/studies/{id}/slices/{sop}/mask, and for a frame of a multi-frame instance /v1/studies/{id}/slices/{sop}/frames/{frame}/mask (frames numbered from 1, as in DICOMweb).' }),
+      .meta({ description: 'The mask PNG (0/255, the slice size): /v1/studies/{id}/slices/{sop}/mask, and for a frame of a multi-frame instance /v1/studies/{id}/slices/{sop}/frames/{frame}/mask (frames numbered from 1, as in DICOMweb). Add `?labels=lung,infection` for a label map (0 background, 1 lung, 2 infection), `?labels=lung` for the lung alone.' }),
     reason: z.string().optional().meta({ description: 'Why the slice failed: a code, then a sentence.' }),
   });
 
