@@ -115,8 +115,9 @@ describe('an enhanced CT instance in a study', () => {
       expect((await stack.fetch(`/v1/studies/${id}/${path}`, { headers: auth() })).status, path).toBe(404);
     }
 
-    // The upload went with its last frame; six masks stay until the study goes, then nothing.
-    expect((await stored(id)).sort()).toEqual(Array(6).fill('mask'));
+    // The upload went with its last frame; per frame its mask and its two label maps (lung; lung
+    // and infection) stay until the study goes, then nothing.
+    expect((await stored(id)).sort()).toEqual(Array(6 * 3).fill('mask'));
     expect((await stack.fetch(`/v1/studies/${id}`, { method: 'DELETE', headers: auth() })).status).toBe(204);
     expect(await stored(id)).toEqual([]);
   }, 180_000);
