@@ -19,6 +19,7 @@ import { invertMask, type BinaryMask } from '../image/binary-mask.js';
 import { squaredDistanceTransform, type PixelSpacing } from '../image/distance-transform.js';
 import { fillHoles } from '../image/fill-holes.js';
 import { labelComponents, type Component } from '../image/label-components.js';
+import { cropMask, maskBounds, uncropMask, type CropBox } from '../image/mask-crop.js';
 import { erode } from '../image/morphology.js';
 import { convexHullMask } from './convex-hull.js';
 import { noLungs, type LungMask, type LungPart } from './lung-mask.js';
@@ -117,8 +118,8 @@ export function lungsFromLowDensity(low: BinaryMask, method: LungMask['method'],
   const margin = [Math.ceil(reach / sizes.spacing[0]) + 2, Math.ceil(reach / sizes.spacing[1]) + 2] as const;
   const closeR2 = sizes.closeRadius * sizes.closeRadius * (1 + 1e-9) + 1e-9; // as morphology.ts's dilate
   const local = parts.map((p) => {
-    const box = boundingBox(p, margin);
-    const filled = fillHoles(crop(p, box));
+    const box = maskBounds(p, margin);
+    const filled = fillHoles(cropMask(p, box));
     const near = squaredDistanceTransform(filled, sizes.spacing).data;
     const dilated = new Uint8Array(near.length);
     for (let j = 0; j < near.length; j++) dilated[j] = near[j]! <= closeR2 ? 1 : 0;
@@ -126,7 +127,7 @@ export function lungsFromLowDensity(low: BinaryMask, method: LungMask['method'],
     return { box, near, closed };
   });
   const grown = local.map(({ box, closed }) => {
-    const m = paste(closed, box, w, h);
+    const m = uncropMask(closed.data, box, w, h);
     for (let i = 0; i < n; i++) if (!body[i]) m[i] = 0;
     return m;
   });
@@ -173,7 +174,7 @@ export function lungsFromLowDensity(low: BinaryMask, method: LungMask['method'],
  * `maxBayDepth` from the lung. The bays on the near side are left out: they hold the heart and
  * the mediastinum, which a lung's hull wraps around.
  */
-function addLateralBays(lungs: Uint8Array[], local: { box: Box; near: Float32Array }[], body: Uint8Array, w: number, sizes: LungSizes): void {
+function addLateralBays(lungs: Uint8Array[], local: { box: CropBox; near: Float32Array }[], body: Uint8Array, w: number, sizes: LungSizes): void {
   const centroids = lungs.map((m) => {
     let n = 0;
     let sx = 0;
@@ -190,7 +191,7 @@ function addLateralBays(lungs: Uint8Array[], local: { box: Box; near: Float32Arr
     // The box reaches the bay depth past the lung: nothing further is put back. `near` is the
     // distance to the lung before its closing, so a bay's depth is counted from the aerated lung.
     const { box, near } = local[k]!;
-    const hull = convexHullMask(crop({ width: w, height: lungs[k]!.length / w, data: m }, box)).data;
+    const hull = convexHullMask(cropMask({ width: w, height: lungs[k]!.length / w, data: m }, box)).data;
     const other = lungs[1 - k]!;
     for (let by = 0, j = 0; by < box.height; by++) {
       const y = box.y0 + by;
@@ -227,47 +228,3 @@ function deepestSquared(labels: Int32Array, w: number, c: Component, spacing: Pi
   return deepest;
 }
 
-interface Box {
-  x0: number;
-  y0: number;
-  width: number;
-  height: number;
-}
-
-/** The set pixels' bounding box widened by [rows, columns] of margin, clipped to the image. */
-function boundingBox(mask: BinaryMask, margin: readonly [number, number]): Box {
-  const { width: w, height: h, data } = mask;
-  let x0 = w;
-  let x1 = -1;
-  let y0 = h;
-  let y1 = -1;
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i++) {
-      if (!data[i]) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      y1 = y;
-    }
-  }
-  x0 = Math.max(0, x0 - margin[1]);
-  y0 = Math.max(0, y0 - margin[0]);
-  x1 = Math.min(w - 1, x1 + margin[1]);
-  y1 = Math.min(h - 1, y1 + margin[0]);
-  return { x0, y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
-}
-
-function crop(mask: BinaryMask, box: Box): BinaryMask {
-  const data = new Uint8Array(box.width * box.height);
-  for (let y = 0; y < box.height; y++) {
-    const from = (box.y0 + y) * mask.width + box.x0;
-    data.set(mask.data.subarray(from, from + box.width), y * box.width);
-  }
-  return { width: box.width, height: box.height, data };
-}
-
-function paste(part: BinaryMask, box: Box, width: number, height: number): Uint8Array {
-  const out = new Uint8Array(width * height);
-  for (let y = 0; y < box.height; y++) out.set(part.data.subarray(y * box.width, (y + 1) * box.width), (box.y0 + y) * width + box.x0);
-  return out;
-}

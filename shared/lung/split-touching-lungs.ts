@@ -9,6 +9,7 @@
 import { invertMask, type BinaryMask } from '../image/binary-mask.js';
 import { squaredDistanceTransform, type PixelSpacing } from '../image/distance-transform.js';
 import { labelComponents } from '../image/label-components.js';
+import { cropMask, maskBounds, uncropMask } from '../image/mask-crop.js';
 
 export interface SplitOptions {
   /** [row, column] spacing; radii are in its units. */
@@ -30,8 +31,9 @@ const RADIUS_GROWTH = 1.4;
  * const parts = splitTouchingLungs(joined, { spacing: [0.7, 0.7], maxRadius: 8, minRatio: 0.12 });
  */
 export function splitTouchingLungs(component: BinaryMask, opts: SplitOptions): [BinaryMask, BinaryMask] | undefined {
-  const box = bounds(component);
-  const local = cropTo(component, box);
+  // One pixel of margin, so the crop's edge is background.
+  const box = maskBounds(component, [1, 1]);
+  const local = cropMask(component, box);
   const { width: w, height: h, data } = local;
   const depth = squaredDistanceTransform(invertMask(local), opts.spacing).data;
   let deepest = 0;
@@ -60,51 +62,9 @@ export function splitTouchingLungs(component: BinaryMask, opts: SplitOptions): [
       if (dA[i]! <= dB[i]!) partA[i] = 1;
       else partB[i] = 1;
     }
-    return [uncrop(partA, box, component), uncrop(partB, box, component)];
+    const back = (part: Uint8Array): BinaryMask => ({ width: component.width, height: component.height, data: uncropMask(part, box, component.width, component.height) });
+    return [back(partA), back(partB)];
   }
   return undefined;
 }
 
-interface Box {
-  x0: number;
-  y0: number;
-  width: number;
-  height: number;
-}
-
-/** The set pixels' bounding box with one pixel of margin (so the crop's edge is background), clipped. */
-function bounds(mask: BinaryMask): Box {
-  const { width: w, height: h, data } = mask;
-  let x0 = w;
-  let x1 = -1;
-  let y0 = h;
-  let y1 = -1;
-  for (let y = 0, i = 0; y < h; y++) {
-    for (let x = 0; x < w; x++, i++) {
-      if (!data[i]) continue;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y0 > y) y0 = y;
-      y1 = y;
-    }
-  }
-  if (x1 < 0) return { x0: 0, y0: 0, width: w, height: h };
-  x0 = Math.max(0, x0 - 1);
-  y0 = Math.max(0, y0 - 1);
-  return { x0, y0, width: Math.min(w - 1, x1 + 1) - x0 + 1, height: Math.min(h - 1, y1 + 1) - y0 + 1 };
-}
-
-function cropTo(mask: BinaryMask, box: Box): BinaryMask {
-  const data = new Uint8Array(box.width * box.height);
-  for (let y = 0; y < box.height; y++) {
-    const from = (box.y0 + y) * mask.width + box.x0;
-    data.set(mask.data.subarray(from, from + box.width), y * box.width);
-  }
-  return { width: box.width, height: box.height, data };
-}
-
-function uncrop(part: Uint8Array, box: Box, like: BinaryMask): BinaryMask {
-  const data = new Uint8Array(like.width * like.height);
-  for (let y = 0; y < box.height; y++) data.set(part.subarray(y * box.width, (y + 1) * box.width), (box.y0 + y) * like.width + box.x0);
-  return { width: like.width, height: like.height, data };
-}
