@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resizeNearest } from '../../../shared/image/resize-nearest.js';
 import { sliceInvolvement } from './lung-involvement.js';
 import type { StoredLung } from './stored-lung.js';
 
@@ -33,7 +34,15 @@ describe('sliceInvolvement', () => {
     expect(failed).toMatchObject({ found: false, failure: 'one_lung', infectedShare: null, sides: 'unknown' });
   });
 
-  it('refuses an infection mask of another size', () => {
+  it('reads labels of another size by nearest neighbour, exactly as the enlarged labels would count', () => {
+    // 4x2 labels under a 10x7 infection mask with a pattern in it.
+    const infection = Uint8Array.from({ length: 70 }, (_, i) => (i * 7) % 3 === 0 ? 255 : 0);
+    const enlarged = { ...lung, width: 10, height: 7, labels: resizeNearest({ width: 4, height: 2, data: lung.labels }, 10, 7).data };
+    expect(sliceInvolvement(infection, lung, 10, 7)).toEqual(sliceInvolvement(infection, enlarged));
+  });
+
+  it('refuses an infection mask that is not the size it is said to be', () => {
     expect(() => sliceInvolvement(new Uint8Array(3), lung)).toThrow(RangeError);
+    expect(() => sliceInvolvement(new Uint8Array(70), lung, 10, 6)).toThrow(RangeError);
   });
 });

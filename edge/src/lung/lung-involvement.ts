@@ -28,20 +28,36 @@ export interface SliceInvolvement extends LungPart {
 }
 
 /**
- * `infection` (nonzero = infected) and `lung.labels` must be the same width x height.
+ * `infection` (nonzero = infected) is `width` x `height`, by default the lung labels' size. Labels
+ * of another size are read by nearest neighbour (exactly as resizeNearest would enlarge them),
+ * without making the enlarged image: a 12 MP photo's would be 12 MB and a pass of its own.
  *
- * @example sliceInvolvement(mask.data, lungAtSize).infectedShare; // 0.12
+ * @example sliceInvolvement(mask.data, lung, 4032, 3024).infectedShare; // 0.12
  */
-export function sliceInvolvement(infection: Uint8Array, lung: StoredLung): SliceInvolvement {
+export function sliceInvolvement(infection: Uint8Array, lung: StoredLung, width = lung.width, height = lung.height): SliceInvolvement {
   const { labels } = lung;
-  if (infection.length !== labels.length) throw new RangeError(`infection has ${infection.length} pixels, the lung labels ${labels.length}`);
+  if (infection.length !== width * height) throw new RangeError(`infection has ${infection.length} pixels for ${width}x${height}`);
   // counts[label] and infected[label] for labels 0, 1, 2.
   const counts = [0, 0, 0];
   const infected = [0, 0, 0];
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i]!;
-    counts[l]!++;
-    if (infection[i] !== 0) infected[l]!++;
+  if (width === lung.width && height === lung.height) {
+    for (let i = 0; i < labels.length; i++) {
+      const l = labels[i]!;
+      counts[l]!++;
+      if (infection[i] !== 0) infected[l]!++;
+    }
+  } else {
+    // The same sampling as shared/image/resize-nearest.ts.
+    const cols = new Int32Array(width);
+    for (let x = 0; x < width; x++) cols[x] = Math.min(lung.width - 1, Math.floor(((x + 0.5) * lung.width) / width));
+    for (let y = 0, i = 0; y < height; y++) {
+      const row = Math.min(lung.height - 1, Math.floor(((y + 0.5) * lung.height) / height)) * lung.width;
+      for (let x = 0; x < width; x++, i++) {
+        const l = labels[row + cols[x]!]!;
+        counts[l]!++;
+        if (infection[i] !== 0) infected[l]!++;
+      }
+    }
   }
   const pixelMm2 = lung.pixelSpacingMm ? lung.pixelSpacingMm[0] * lung.pixelSpacingMm[1] : undefined;
   const part = (pixels: number, inside: number): LungPart => ({

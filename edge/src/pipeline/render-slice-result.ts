@@ -40,15 +40,17 @@ export async function renderSliceOutputs(
   outputs: readonly MaskOutput[],
 ): Promise<{ stats: MaskStats; lung: SliceInvolvement; pngs: Partial<Record<MaskOutput, Uint8Array>> }> {
   const { originalWidth: width, originalHeight: height } = inference;
-  const lung = lungAtSize(inference.lung, width, height);
+  // The labels at the answer's size only where an image needs them (they are made at most 256 across).
+  let sized: StoredLung | undefined;
+  const lung = (): StoredLung => (sized ??= lungAtSize(inference.lung, width, height));
   const raw = probabilityAtOriginalSize(inference.probability, inputSize, width, height);
-  const prob = RESTRICT_TO_LUNG ? restrictToLung(raw, lung) : raw;
+  const prob = RESTRICT_TO_LUNG ? restrictToLung(raw, lung()) : raw;
   const mask = { width, height, data: maskFromProbability(prob.data) };
   const stats = maskStats(mask);
-  const involvement = sliceInvolvement(mask.data, lung);
+  const involvement = sliceInvolvement(mask.data, inference.lung, width, height);
   const pngs: Partial<Record<MaskOutput, Uint8Array>> = {};
   for (const output of outputs) {
-    const image = output === 'mask' ? mask : output === 'probability' ? prob : { width, height, data: labelMap(lung.labels, output === 'lung+infection' ? mask.data : undefined) };
+    const image = output === 'mask' ? mask : output === 'probability' ? prob : { width, height, data: labelMap(lung().labels, output === 'lung+infection' ? mask.data : undefined) };
     pngs[output] = await encodeGrayPng(image);
   }
   return { stats, lung: involvement, pngs };
