@@ -4,19 +4,20 @@
  * whether two lungs were found, and how long it took. Both methods run per slice: intensity on
  * the 8-bit JPEG, Hounsfield on the JPEG mapped back through the inverse of the lung window.
  */
+import { DEFAULT_LUNG_WINDOW } from '../../edge/src/imaging/window.js';
 import type { GrayImage } from '../../shared/image/gray-image.js';
 import { countInside, lungRegion, type LungMask } from '../../shared/lung/lung-mask.js';
 import { lungMaskFromGray8 } from '../../shared/lung/lung-mask-gray8.js';
 import { lungMaskFromHounsfield } from '../../shared/lung/lung-mask-hounsfield.js';
 
-/** The lung window the covid-semiseg JPEGs were made with (centre −600, width 1500). */
-export const LUNG_WINDOW = { centre: -600, width: 1500 } as const;
-
-/** Gray 0..255 back to HU through the inverse of the lung window: HU = −1350 + gray · 1500 / 255. */
+/**
+ * Gray 0..255 back to HU through the inverse of the lung window the covid-semiseg JPEGs were made
+ * with (the edge's DEFAULT_LUNG_WINDOW, centre −600, width 1500): HU = −1350 + gray · 1500 / 255.
+ */
 export function grayToHounsfield(image: GrayImage): { width: number; height: number; data: Float32Array } {
-  const low = LUNG_WINDOW.centre - LUNG_WINDOW.width / 2;
+  const low = DEFAULT_LUNG_WINDOW.center - DEFAULT_LUNG_WINDOW.width / 2;
   const data = new Float32Array(image.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = low + (image.data[i]! * LUNG_WINDOW.width) / 255;
+  for (let i = 0; i < data.length; i++) data[i] = low + (image.data[i]! * DEFAULT_LUNG_WINDOW.width) / 255;
   return { width: image.width, height: image.height, data };
 }
 

@@ -40,23 +40,15 @@ export function sliceInvolvement(infection: Uint8Array, lung: StoredLung, width 
   // counts[label] and infected[label] for labels 0, 1, 2.
   const counts = [0, 0, 0];
   const infected = [0, 0, 0];
-  if (width === lung.width && height === lung.height) {
-    for (let i = 0; i < labels.length; i++) {
-      const l = labels[i]!;
+  // The same sampling as shared/image/resize-nearest.ts (the identity at the labels' own size).
+  const cols = new Int32Array(width);
+  for (let x = 0; x < width; x++) cols[x] = Math.min(lung.width - 1, Math.floor(((x + 0.5) * lung.width) / width));
+  for (let y = 0, i = 0; y < height; y++) {
+    const row = Math.min(lung.height - 1, Math.floor(((y + 0.5) * lung.height) / height)) * lung.width;
+    for (let x = 0; x < width; x++, i++) {
+      const l = labels[row + cols[x]!]!;
       counts[l]!++;
       if (infection[i] !== 0) infected[l]!++;
-    }
-  } else {
-    // The same sampling as shared/image/resize-nearest.ts.
-    const cols = new Int32Array(width);
-    for (let x = 0; x < width; x++) cols[x] = Math.min(lung.width - 1, Math.floor(((x + 0.5) * lung.width) / width));
-    for (let y = 0, i = 0; y < height; y++) {
-      const row = Math.min(lung.height - 1, Math.floor(((y + 0.5) * lung.height) / height)) * lung.width;
-      for (let x = 0; x < width; x++, i++) {
-        const l = labels[row + cols[x]!]!;
-        counts[l]!++;
-        if (infection[i] !== 0) infected[l]!++;
-      }
     }
   }
   const pixelMm2 = lung.pixelSpacingMm ? lung.pixelSpacingMm[0] * lung.pixelSpacingMm[1] : undefined;

@@ -11,16 +11,11 @@ import { ITEM, ITEM_DELIMITATION, SEQUENCE_DELIMITATION, UNDEFINED_LENGTH, forma
 import { readFileMeta } from '../decode/dicom/file-meta.js';
 import { openDataset } from '../decode/dicom/open-dataset.js';
 import { parseDataset } from '../decode/dicom/parse-dataset.js';
+import { orientationProblem } from '../decode/dicom/slice-geometry.js';
 import type { DatasetEncoding } from '../decode/dicom/transfer-syntax.js';
 import type { FrameGeometry, FunctionalGroups, InstanceHeader, Orientation, PixelSpacing, Vec3 } from './instance-header-schema.js';
 
 export { InstanceHeader } from './instance-header-schema.js';
-
-/**
- * Direction cosines are unit vectors at right angles (PS3.3 C.7.6.2.1.1). Writers round them to a
- * few decimals, so only a clear miss (all zeros, a swapped value) is refused.
- */
-const COSINE_TOLERANCE = 1e-2;
 
 /**
  * The instance's header. Throws the decoder's DecodeErrors for a file that is not an image it
@@ -194,18 +189,7 @@ function corrupt(message: string): DecodeError {
 function readOrientation(attributes: Attributes): Orientation | undefined {
   const values = attributes.decimals(Tag.ImageOrientationPatient, 6);
   if (values === undefined) return undefined;
-  const [rx, ry, rz, cx, cy, cz] = values as Orientation;
-  const rowLength = Math.hypot(rx, ry, rz);
-  const columnLength = Math.hypot(cx, cy, cz);
-  const dot = rx * cx + ry * cy + rz * cz;
-  const problem =
-    Math.abs(rowLength - 1) > COSINE_TOLERANCE
-      ? `has row direction cosines of length ${rowLength.toFixed(3)}, not 1`
-      : Math.abs(columnLength - 1) > COSINE_TOLERANCE
-        ? `has column direction cosines of length ${columnLength.toFixed(3)}, not 1`
-        : Math.abs(dot) > COSINE_TOLERANCE
-          ? `has row and column directions that are not perpendicular (dot product ${dot.toFixed(3)})`
-          : undefined;
+  const problem = orientationProblem(values);
   if (problem) throw new DecodeError(422, 'image_corrupt', `${describeTag(Tag.ImageOrientationPatient)} ${problem}`);
   return values as Orientation;
 }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import jpeg from 'jpeg-js';
+import { DEFAULT_LUNG_WINDOW } from '../../imaging/window.js';
 import { ascii, concat, el, imageDataset, item, uint } from './dicom-builder.test-support.js';
 
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -49,7 +50,7 @@ export interface CtSliceOptions {
   seriesInstanceUID?: string;
   /** Pixel Spacing in mm, both ways; default 0.7 (a 358 mm field at 512 pixels). */
   pixelSpacingMm?: number;
-  /** The window the JPEG was made with, undone to get HU; default LUNG_JPEG_WINDOW. */
+  /** The window the JPEG was made with, undone to get HU; default DEFAULT_LUNG_WINDOW. */
   sourceWindow?: { center: number; width: number };
 }
 
@@ -81,8 +82,6 @@ function resample(src: { width: number; height: number; gray: Uint8Array }, size
   return out;
 }
 
-/** The window the labelled covid-semiseg JPEGs were made with (a lung window). */
-export const LUNG_JPEG_WINDOW = { center: -600, width: 1500 };
 /**
  * The window the pseudo/ volumes' JPEGs look made with: air (−1000 HU) at gray 5 and soft tissue
  * (+40 HU) at 120, bone at the top, lung parenchyma about gray 30 (estimated from their gray levels).
@@ -118,7 +117,7 @@ export async function ctSliceDicom(opts: CtSliceOptions): Promise<string> {
   const signed = opts.storage === 'signed';
   const bitsStored = opts.bitsStored ?? (signed ? 16 : 12);
   const gray = resample(grayOf(opts.jpegPath), size);
-  const hu = Array.from(gray, huFrom(opts.sourceWindow ?? LUNG_JPEG_WINDOW));
+  const hu = Array.from(gray, huFrom(opts.sourceWindow ?? DEFAULT_LUNG_WINDOW));
   const eight = opts.storage === 'gray8';
 
   const pixels = new Uint8Array(size * size * (eight ? 1 : 2) * frames);
@@ -197,7 +196,7 @@ export interface EnhancedCtOptions {
   instanceNumber?: number;
   /** Shared Pixel Spacing in mm, both ways; default 0.7. */
   pixelSpacingMm?: number;
-  /** The window the JPEGs were made with, undone to get HU; default LUNG_JPEG_WINDOW. */
+  /** The window the JPEGs were made with, undone to get HU; default DEFAULT_LUNG_WINDOW. */
   sourceWindow?: { center: number; width: number };
   /**
    * Store HU - intercept and put the Pixel Value Transformation (this intercept, slope 1) in each
@@ -228,7 +227,7 @@ export async function enhancedCtDicom(opts: EnhancedCtOptions): Promise<string> 
   const grays = new Map<string, number[]>();
   opts.jpegPaths.forEach((path, f) => {
     let hu = grays.get(path);
-    if (!hu) grays.set(path, (hu = Array.from(resample(grayOf(path), size), huFrom(opts.sourceWindow ?? LUNG_JPEG_WINDOW))));
+    if (!hu) grays.set(path, (hu = Array.from(resample(grayOf(path), size), huFrom(opts.sourceWindow ?? DEFAULT_LUNG_WINDOW))));
     const offset = opts.perFrameRescaleIntercept ?? 0;
     hu.forEach((v, i) => view.setInt16((f * size * size + i) * 2, v - offset, true));
   });

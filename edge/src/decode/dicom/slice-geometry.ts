@@ -16,8 +16,27 @@ export interface SliceGeometry {
   imageOrientationPatient?: [number, number, number, number, number, number];
 }
 
-/** Direction cosines must be unit vectors and perpendicular within this. */
+/**
+ * Direction cosines are unit vectors at right angles (PS3.3 C.7.6.2.1.1). Writers round them to a
+ * few decimals, so only a clear miss (all zeros, a swapped value) is refused.
+ */
 const COSINE_TOLERANCE = 1e-2;
+
+/**
+ * What is wrong with six Image Orientation Patient values (unit row and column vectors at a right
+ * angle, within COSINE_TOLERANCE), in words after the attribute's name; undefined when nothing is.
+ * @example orientationProblem([1, 0, 0, 0, 2, 0]) // 'has column direction cosines of length 2.000, not 1'
+ */
+export function orientationProblem(values: readonly number[]): string | undefined {
+  const [rx, ry, rz, cx, cy, cz] = values as [number, number, number, number, number, number];
+  const rowLength = Math.hypot(rx, ry, rz);
+  const columnLength = Math.hypot(cx, cy, cz);
+  const dot = rx * cx + ry * cy + rz * cz;
+  if (Math.abs(rowLength - 1) > COSINE_TOLERANCE) return `has row direction cosines of length ${rowLength.toFixed(3)}, not 1`;
+  if (Math.abs(columnLength - 1) > COSINE_TOLERANCE) return `has column direction cosines of length ${columnLength.toFixed(3)}, not 1`;
+  if (Math.abs(dot) > COSINE_TOLERANCE) return `has row and column directions that are not perpendicular (dot product ${dot.toFixed(3)})`;
+  return undefined;
+}
 
 /** @example const geometry = readSliceGeometry(attributes); // { modality: 'CT', pixelSpacingMm: [0.7, 0.7], ... } */
 export function readSliceGeometry(attributes: Attributes): SliceGeometry {
@@ -27,17 +46,8 @@ export function readSliceGeometry(attributes: Attributes): SliceGeometry {
   const spacing = lenient(() => attributes.decimals(Tag.PixelSpacing, 2));
   if (spacing && spacing.every((v) => v > 0 && Number.isFinite(v))) out.pixelSpacingMm = [spacing[0]!, spacing[1]!];
   const iop = lenient(() => attributes.decimals(Tag.ImageOrientationPatient, 6));
-  if (iop && isOrientation(iop)) out.imageOrientationPatient = iop as SliceGeometry['imageOrientationPatient'] & number[];
+  if (iop && orientationProblem(iop) === undefined) out.imageOrientationPatient = iop as SliceGeometry['imageOrientationPatient'] & number[];
   return out;
-}
-
-function isOrientation(v: number[]): boolean {
-  const [rx, ry, rz, cx, cy, cz] = v as [number, number, number, number, number, number];
-  return (
-    Math.abs(Math.hypot(rx, ry, rz) - 1) <= COSINE_TOLERANCE &&
-    Math.abs(Math.hypot(cx, cy, cz) - 1) <= COSINE_TOLERANCE &&
-    Math.abs(rx * cx + ry * cy + rz * cz) <= COSINE_TOLERANCE
-  );
 }
 
 function lenient<T>(read: () => T | undefined): T | undefined {
