@@ -5,6 +5,7 @@
  * the file; the study's storage and series-geometry.ts take it as this type.
  */
 import { z } from 'zod';
+import { PatientStudy } from './patient-study.js';
 
 // zod 4's z.number() refuses NaN and the infinities, so these are finite numbers.
 const finite = z.number();
@@ -67,6 +68,8 @@ export const InstanceHeader = z.object({
   frames: z.number().int().positive(),
   /** Multi-frame instances only (NumberOfFrames > 1): their per-frame geometry. The fields above are the top level's. */
   functionalGroups: FunctionalGroups.optional(),
+  /** Patient and study attributes for the DICOM objects a study returns (PHI: never in an answer or a log). */
+  patientStudy: PatientStudy.optional(),
   /** Absent for files without a file meta group naming one (their encoding was sniffed). */
   transferSyntaxUID: uid.optional(),
   /**

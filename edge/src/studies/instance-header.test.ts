@@ -62,9 +62,29 @@ async function expectedHeader(path: string): Promise<Partial<InstanceHeader>> {
     rows: number('0028,0010'),
     columns: number('0028,0011'),
     frames: number('0028,0008') ?? 1,
+    patientStudy: {
+      ...defined({
+        patientName: value('0010,0010'),
+        patientID: value('0010,0020'),
+        patientBirthDate: value('0010,0030'),
+        patientSex: value('0010,0040'),
+        patientAge: value('0010,1010'),
+        studyDate: value('0008,0020'),
+        studyTime: value('0008,0030'),
+        studyID: value('0020,0010'),
+        accessionNumber: value('0008,0050'),
+        referringPhysicianName: value('0008,0090'),
+        studyDescription: value('0008,1030'),
+      }),
+      characterSetDecoded: true,
+    },
     transferSyntaxUID: value('0002,0010'),
   };
-  return Object.fromEntries(Object.entries(expected).filter(([, v]) => v !== undefined));
+  return defined(expected);
+}
+
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 describe('readInstanceHeader on pydicom test files, against dcmdump', () => {
@@ -96,6 +116,17 @@ describe('readInstanceHeader on pydicom test files, against dcmdump', () => {
       rows: 128,
       columns: 128,
       frames: 1,
+      patientStudy: {
+        patientName: 'CompressedSamples^CT1',
+        patientID: '1CT1',
+        patientSex: 'O',
+        patientAge: '000Y',
+        studyDate: '20040119',
+        studyTime: '072730',
+        studyID: '1CT1',
+        studyDescription: 'e+1',
+        characterSetDecoded: true,
+      },
       transferSyntaxUID: '1.2.840.10008.1.2.1',
     });
     expect(skipReason(header)).toBeUndefined();

@@ -11,6 +11,7 @@ import { ITEM, ITEM_DELIMITATION, SEQUENCE_DELIMITATION, UNDEFINED_LENGTH, forma
 import { readFileMeta } from '../decode/dicom/file-meta.js';
 import { openDataset } from '../decode/dicom/open-dataset.js';
 import { parseDataset } from '../decode/dicom/parse-dataset.js';
+import { readPatientStudy } from './patient-study.js';
 import { orientationProblem } from '../decode/dicom/slice-geometry.js';
 import type { DatasetEncoding } from '../decode/dicom/transfer-syntax.js';
 import type { FrameGeometry, FunctionalGroups, InstanceHeader, Orientation, PixelSpacing, Vec3 } from './instance-header-schema.js';
@@ -62,6 +63,7 @@ export async function readInstanceHeader(bytes: Uint8Array, opts: { maxPixels?: 
     columns: header.columns,
     frames: header.frames,
     functionalGroups: header.frames > 1 ? readFunctionalGroups(bytes, maxPixels, opened, lenient) : undefined,
+    patientStudy: readPatientStudy(attributes, (message) => malformed.push(message)),
     transferSyntaxUID,
   };
   if (malformed.length > 0) result.malformed = malformed;

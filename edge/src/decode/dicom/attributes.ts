@@ -8,18 +8,30 @@ import { DecodeError } from '../decoded-image.js';
 import type { ByteReader } from './byte-reader.js';
 import { formatTag, type ElementHeader } from './element-header.js';
 
-type ValueVR = 'US' | 'IS' | 'DS' | 'CS' | 'UI' | 'LO' | 'OB or OW' | 'OF' | 'OD';
+type ValueVR = 'US' | 'IS' | 'DS' | 'CS' | 'UI' | 'LO' | 'SH' | 'PN' | 'DA' | 'TM' | 'AS' | 'OB or OW' | 'OF' | 'OD';
 
 const DICTIONARY = {
   TransferSyntaxUID: [0x00020010, 'UI'],
+  SpecificCharacterSet: [0x00080005, 'CS'],
   ImageType: [0x00080008, 'CS'],
   SOPClassUID: [0x00080016, 'UI'],
   SOPInstanceUID: [0x00080018, 'UI'],
+  StudyDate: [0x00080020, 'DA'],
+  StudyTime: [0x00080030, 'TM'],
+  AccessionNumber: [0x00080050, 'SH'],
   Modality: [0x00080060, 'CS'],
+  ReferringPhysicianName: [0x00080090, 'PN'],
+  StudyDescription: [0x00081030, 'LO'],
   SeriesDescription: [0x0008103e, 'LO'],
+  PatientName: [0x00100010, 'PN'],
+  PatientID: [0x00100020, 'LO'],
+  PatientBirthDate: [0x00100030, 'DA'],
+  PatientSex: [0x00100040, 'CS'],
+  PatientAge: [0x00101010, 'AS'],
   SliceThickness: [0x00180050, 'DS'],
   StudyInstanceUID: [0x0020000d, 'UI'],
   SeriesInstanceUID: [0x0020000e, 'UI'],
+  StudyID: [0x00200010, 'SH'],
   SeriesNumber: [0x00200011, 'IS'],
   InstanceNumber: [0x00200013, 'IS'],
   ImagePositionPatient: [0x00200032, 'DS'],
@@ -110,6 +122,19 @@ export class Attributes {
     if (element.length > MAX_TEXT_BYTES) throw invalid(tag, `is ${element.length} bytes long, more than ${MAX_TEXT_BYTES}`);
     const values = this.reader.latin1(element.valueOffset, element.length, describeTag(tag)).split('\\').map(unpad);
     return values.every((v) => v === '') ? undefined : values;
+  }
+
+  /**
+   * A person name or other free text (PN, LO, SH) whole, `\\` and `^` kept, decoded by `decode`
+   * (the file's Specific Character Set); padding dropped. Where `text` reads the first value of
+   * what is ASCII anyway (UIDs, codes, numbers), this is for what a person typed.
+   */
+  string(tag: number, decode: (bytes: Uint8Array) => string): string | undefined {
+    const element = this.elements.get(tag);
+    if (!element || element.length === 0) return undefined;
+    if (element.length > MAX_TEXT_BYTES) throw invalid(tag, `is ${element.length} bytes long, more than ${MAX_TEXT_BYTES}`);
+    const value = unpad(decode(this.reader.slice(element.valueOffset, element.length, describeTag(tag))));
+    return value === '' ? undefined : value;
   }
 
   /** IS: a whole number written as text. */
