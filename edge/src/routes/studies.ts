@@ -5,29 +5,24 @@
  * of another tenant is a 404, never a 403: its Durable Object is named by tenant and id.
  */
 import { Hono, type Context } from 'hono';
-import { DecodeError } from '../decode/decoded-image.js';
 import { sha256Hex } from '../cache/sha256-hex.js';
 import { EdgeError } from '../http/edge-error.js';
 import type { EdgeEnv } from '../http/edge-env.js';
 import { describeIssues, issueField } from '../../../shared/zod-issue.js';
-import { withUploadQuota } from '../quota/rate-limit.js';
 import { claimIdempotencyKey, parseIdempotencyKey } from '../studies/idempotency.js';
-import { readInstanceHeader } from '../studies/instance-header.js';
-import { readInstanceParts, type PartRejection } from '../studies/read-instance-parts.js';
+import { mediaType } from '../../../shared/media-type.js';
+import { addInstances } from '../studies/add-instances.js';
 import { MAX_FRAMES_PER_INSTANCE } from '../studies/series-geometry.js';
 import { sliceName, type SliceId, type SliceMessage } from '../studies/slice-message.js';
-import { instanceKey, labelMapKey, maskKey, newStudyId, STUDY_ID_PATTERN } from '../studies/study-keys.js';
+import { labelMapKey, maskKey, newStudyId, STUDY_ID_PATTERN } from '../studies/study-keys.js';
 import { parseLabelsParam } from '../api/segment-query.js';
 import { CreateStudyBody, type InstancesAnswer } from '../studies/study-schemas.js';
-import type { AddInstanceResult, NewInstance, QueuedSlice } from '../studies/study-state.js';
+import type { QueuedSlice } from '../studies/study-state.js';
+import { acceptsStowResponse, DICOM_JSON, stowResponse } from '../studies/stow-response.js';
 import { studyStub } from '../studies/study-stub.js';
 import { studyView } from '../studies/study-view.js';
 import { checkCallbackUrl } from '../webhooks/callback-url-policy.js';
-import { DICOM_MAX_PIXELS } from '../upload/decode-upload.js';
 
-/** Per upload call: instances (parts or zip entries) and what a zip may inflate to (the isolate has 128 MB). */
-const MAX_INSTANCES_PER_CALL = 1000;
-const MAX_UNZIPPED_BYTES = 48 * 1024 * 1024;
 /** Queue sendBatch takes at most 100 messages. */
 const QUEUE_BATCH = 100;
 
@@ -55,6 +50,31 @@ async function mask(c: Context<EdgeEnv>, slice: SliceId): Promise<Response> {
   const object = await c.env.STUDIES.get(key);
   if (!object) throw new EdgeError(404, 'mask_not_found', 'no mask for this slice (not processed, failed, or the study is gone)', { field: 'sop' });
   return c.body(new Uint8Array(await object.arrayBuffer()) as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png' });
+}
+
+/** A UID as PS3.5 §9.1 writes it: digits and dots, at most 64 characters. */
+const UID_PATTERN = /^(?=.{1,64}$)(0|[1-9]\d*)(\.(0|[1-9]\d*))*$/;
+
+/**
+ * STOW-RS Store Instances (PS3.18 §10.5): the body as DICOMweb clients send it, stored as
+ * /instances stores it, answered with the Store Instances Response Module in DICOM JSON. Refusals
+ * of the whole request (no such study, not receiving, framing, limits) stay problem+json.
+ */
+async function stow(c: Context<EdgeEnv>, studyInstanceUID: string | undefined): Promise<Response> {
+  const study = studyOf(c);
+  // Before the body is read: nothing is stored for an answer the client cannot take.
+  if (!acceptsStowResponse(c.req.header('accept'))) {
+    throw new EdgeError(406, 'not_acceptable', `STOW-RS answers in ${DICOM_JSON} (or application/json); Accept names neither`, { field: 'accept' });
+  }
+  if (studyInstanceUID !== undefined && !UID_PATTERN.test(studyInstanceUID)) {
+    throw new EdgeError(400, 'invalid_parameter', 'the StudyInstanceUID in the path is not a UID (digits and dots, at most 64 characters)', { field: 'StudyInstanceUID' });
+  }
+  const type = mediaType(c.req.header('content-type'));
+  if (type !== 'multipart/related') {
+    throw new EdgeError(415, 'unsupported_media_type', `STOW-RS takes multipart/related; type="application/dicom", not "${type}"`, { field: 'content-type' });
+  }
+  const { status, body } = stowResponse(await addInstances(c, study, studyInstanceUID === undefined ? {} : { studyInstanceUID }));
+  return c.body(JSON.stringify(body), status, { 'content-type': DICOM_JSON });
 }
 
 export const studiesRoute = new Hono<EdgeEnv>()
@@ -88,57 +108,19 @@ export const studiesRoute = new Hono<EdgeEnv>()
   })
 
   .post('/:id/instances', async (c) => {
-    const { id, stub } = studyOf(c);
-    const snapshot = await stub.snapshot();
-    if (!snapshot) throw notFound();
-    if (snapshot.study.status !== 'receiving') {
-      throw new EdgeError(409, 'study_not_receiving', `the study is ${snapshot.study.status}: instances are taken only before commit`, { field: 'id' });
-    }
-    const config = c.var.config;
-    const { parts, rejected } = await readInstanceParts(c.req.raw, {
-      maxParts: MAX_INSTANCES_PER_CALL,
-      maxZipEntries: MAX_INSTANCES_PER_CALL,
-      maxUnzippedBytes: MAX_UNZIPPED_BYTES,
-      bodyTimeoutMs: config.bodyTimeoutMs,
-    });
-    const tenant = c.var.principal.tenant;
-    // An upload token pays per instance; a failure below gives them back.
-    return withUploadQuota(c, parts.length, async () => {
-      const rejections: PartRejection[] = [...rejected];
-      const fresh: (NewInstance & { index: number; source: string })[] = [];
-      for (const part of parts) {
-        try {
-          const header = await readInstanceHeader(part.bytes, { maxPixels: DICOM_MAX_PIXELS });
-          if (header.frames > MAX_FRAMES_PER_INSTANCE) {
-            // Each frame becomes a slice, a queue message and a mask: a bound like the per-call one on instances.
-            rejections.push({ index: part.index, source: part.source, code: 'too_many_frames', reason: `NumberOfFrames (0028,0008) is ${header.frames}, more than the ${MAX_FRAMES_PER_INSTANCE} frames a study takes in one instance` });
-            continue;
-          }
-          const sha256 = await sha256Hex(part.bytes);
-          const r2Key = instanceKey(tenant, id, sha256);
-          await c.env.STUDIES.put(r2Key, part.bytes);
-          fresh.push({ index: part.index, source: part.source, r2Key, sha256, header });
-        } catch (err) {
-          if (!(err instanceof DecodeError)) throw err;
-          rejections.push({ index: part.index, source: part.source, code: err.code, reason: err.message });
-        }
-      }
-      const added = await stub.addInstances(fresh.map(({ r2Key, sha256, header }) => ({ r2Key, sha256, header })));
-      if (added.unusedKeys.length > 0) await c.env.STUDIES.delete(added.unusedKeys);
-      if (added.status !== 'receiving') {
-        throw new EdgeError(409, 'study_not_receiving', `the study is ${added.status ?? 'gone'}: instances are taken only before commit`, { field: 'id' });
-      }
-      const accepted: { index: number; sopInstanceUID: string }[] = [];
-      added.results.forEach((r: AddInstanceResult, i: number) => {
-        const f = fresh[i]!;
-        if (r.accepted) accepted.push({ index: f.index, sopInstanceUID: r.sopInstanceUID });
-        else rejections.push({ index: f.index, source: f.source, code: r.code, reason: r.reason });
-      });
-      rejections.sort((a, b) => a.index - b.index);
-      const answer: InstancesAnswer = { accepted: accepted.length, rejected: rejections.length, instances: accepted, rejections };
-      return c.json(answer, 200);
-    });
+    const { stored, rejected } = await addInstances(c, studyOf(c));
+    const answer: InstancesAnswer = {
+      accepted: stored.length,
+      rejected: rejected.length,
+      instances: stored.map(({ index, sopInstanceUID }) => ({ index, sopInstanceUID })),
+      rejections: rejected.map(({ index, source, code, reason }) => ({ index, source, code, reason })),
+    };
+    return c.json(answer, 200);
   })
+
+  // DICOMweb STOW-RS (PS3.18 §10.5) into this study: the study's DICOMweb root is /v1/studies/{id}/dicomweb/.
+  .post('/:id/dicomweb/studies', async (c) => stow(c, undefined))
+  .post('/:id/dicomweb/studies/:study', async (c) => stow(c, c.req.param('study')))
 
   .post('/:id/commit', async (c) => {
     const { id, stub } = studyOf(c);
