@@ -10,6 +10,7 @@ import { LungFigures, LungPartFigures } from './lung-figures.js';
 import { SegmentQuery } from './segment-query.js';
 import { MaskImage, SeriesResult, SliceResult } from './segment-response.js';
 import { CreateStudyBody, InstancesAnswer, LungVolume, SeriesLungInvolvement, StudyCreated, StudyView } from '../studies/study-schemas.js';
+import { StowResponse } from '../studies/stow-response.js';
 
 /** The prose the docs page puts above its tables of numbers. */
 const LUNG_NUMBERS =
@@ -47,6 +48,26 @@ function problems(codes: string[]): Record<string, unknown> {
   );
 }
 
+const STOW_DESCRIPTION =
+  'Stores the instances of a `multipart/related; type="application/dicom"` body as POST /v1/studies/{id}/instances does (a DICOMweb client such as a PACS registers `/v1/studies/{id}/dicomweb/` as its server, with the bearer key as an HTTP header) and answers the Store Instances Response Module in DICOM JSON: 200 all stored, 202 some failed (Failed SOP Sequence), 409 none stored, each failure with its Failure Reason. Refusals of the whole request are problem+json.';
+const STOW_ACCEPT = { name: 'Accept', in: 'header', required: false, description: 'application/dicom+json (default) or application/json; anything else is 406.', schema: { type: 'string' } };
+const STOW_BODY = { required: true, content: { 'multipart/related': { schema: binary, description: 'type="application/dicom": one DICOM instance per part.' } } };
+
+function stowResponses(): Record<string, unknown> {
+  const answer = (description: string) => ({ description, content: { 'application/dicom+json': { schema: ref('StowResponse') } } });
+  return {
+    '200': answer('Every instance stored.'),
+    '202': answer('Some stored; the others are in the Failed SOP Sequence (0008,1198).'),
+    '409': {
+      description: 'No instance stored (Failed SOP Sequence in DICOM JSON), or the study is not receiving (problem+json).',
+      content: { 'application/dicom+json': { schema: ref('StowResponse') }, 'application/problem+json': { schema: ref('Problem') } },
+    },
+    ...problems(['400', '401', '403', '404', '413', '429']),
+    '406': { description: 'Accept names neither application/dicom+json nor application/json', content: { 'application/problem+json': { schema: ref('Problem') } } },
+    '415': { description: 'Not multipart/related, or of a type other than application/dicom (metadata and bulk data parts are not read)', content: { 'application/problem+json': { schema: ref('Problem') } } },
+  };
+}
+
 function componentSchemas(): Record<string, unknown> {
   const registry = z.registry<{ id: string }>();
   const entries: [string, z.ZodType][] = [
@@ -65,6 +86,7 @@ function componentSchemas(): Record<string, unknown> {
     ['Study', StudyView],
     ['SeriesLungInvolvement', SeriesLungInvolvement],
     ['LungVolume', LungVolume],
+    ['StowResponse', StowResponse],
   ];
   for (const [id, schema] of entries) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', uri: (id) => `#/components/schemas/${id}` }) as {
@@ -175,6 +197,31 @@ export function openApiDocument(serverUrl: string, model: { name: string; versio
             '200': { description: 'Counts, and each rejected part with its index, code and reason.', content: { 'application/json': { schema: ref('InstancesAnswer') } } },
             ...problems(['400', '401', '403', '404', '409', '413', '415', '429']),
           },
+        },
+      },
+      '/v1/studies/{id}/dicomweb/studies': {
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        post: {
+          operationId: 'stowStudyInstances',
+          summary: 'DICOMweb STOW-RS (PS3.18 10.5) into the study: the study\'s DICOMweb root is /v1/studies/{id}/dicomweb/',
+          description: STOW_DESCRIPTION,
+          parameters: [STOW_ACCEPT],
+          requestBody: STOW_BODY,
+          responses: stowResponses(),
+        },
+      },
+      '/v1/studies/{id}/dicomweb/studies/{StudyInstanceUID}': {
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'StudyInstanceUID', in: 'path', required: true, description: 'Instances of another study are refused with Failure Reason 0xC409.', schema: { type: 'string', pattern: '^[0-9.]{1,64}$' } },
+        ],
+        post: {
+          operationId: 'stowStudyInstancesOfStudy',
+          summary: 'DICOMweb STOW-RS into the study, for the instances of one Study Instance UID',
+          description: STOW_DESCRIPTION,
+          parameters: [STOW_ACCEPT],
+          requestBody: STOW_BODY,
+          responses: stowResponses(),
         },
       },
       '/v1/studies/{id}/commit': {
