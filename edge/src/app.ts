@@ -16,6 +16,7 @@ import { apiDocsRoutes } from './routes/api-docs.js';
 import { healthRoute } from './routes/health.js';
 import { postSegmentRoute } from './routes/post-segment.js';
 import { studiesRoute } from './routes/studies.js';
+import { studyDicomRoute } from './routes/study-dicom.js';
 
 /** Hono's body limit with the configured size; streams are cut off as soon as they pass it. */
 function limitBody(): MiddlewareHandler<EdgeEnv> {
@@ -44,6 +45,7 @@ export function createApp(): Hono<EdgeEnv> {
   app.use('/v1/studies', authenticate(), requireScope('segment'), rateLimit(), limitBody());
   app.use('/v1/studies/*', authenticate(), requireScope('segment'), rateLimit(), limitBody());
   app.route('/v1/studies', studiesRoute);
+  app.route('/v1/studies', studyDicomRoute);
 
   app.use('/v1/tokens', authenticate(), rateLimit(), limitBody());
   app.route('/v1/tokens', tokensRoute);

@@ -19,6 +19,8 @@ const UID_ROOT = '2.25.329800735698586629295641978511506172918';
 const STUDY_UID = `${UID_ROOT}.1`;
 const SERIES_UID = `${UID_ROOT}.2`;
 const INSTANCE_UID = `${UID_ROOT}.3`;
+/** One patient coordinate system for every slice and enhanced instance made here (a scanner's one study). */
+const FRAME_OF_REFERENCE_UID = `${UID_ROOT}.4`;
 const IMPLEMENTATION_UID = `${UID_ROOT}.9`;
 
 export interface CtSliceOptions {
@@ -163,6 +165,7 @@ export async function ctSliceDicom(opts: CtSliceOptions): Promise<string> {
     el(0x00200013, 'IS', String(opts.instanceNumber ?? 1)),
     el(0x00200032, 'DS', `${corner}\\${corner}\\${opts.positionZ ?? 0}`), // centred on the isocentre
     el(0x00200037, 'DS', '1\\0\\0\\0\\1\\0'),
+    el(0x00200052, 'UI', FRAME_OF_REFERENCE_UID),
     el(0x00280030, 'DS', `${opts.pixelSpacingMm ?? 0.7}\\${opts.pixelSpacingMm ?? 0.7}`),
   ];
   // The builder writes the image group in order but has no slot for these; a dataset must be in
@@ -275,7 +278,7 @@ export async function enhancedCtDicom(opts: EnhancedCtOptions): Promise<string> 
     el(0x00200010, 'SH', '1'),
     el(0x00200011, 'IS', '1'),
     el(0x00200013, 'IS', String(opts.instanceNumber ?? 1)),
-    el(0x00200052, 'UI', `${UID_ROOT}.4`),
+    el(0x00200052, 'UI', FRAME_OF_REFERENCE_UID),
     el(0x00201040, 'LO', ''),
     sq(0x00209221, [el(0x00209164, 'UI', DIMENSION_ORGANIZATION)]),
     sq(0x00209222, [el(0x00209164, 'UI', DIMENSION_ORGANIZATION), el(0x00209165, 'AT', at(0x00200032)), el(0x00209167, 'AT', at(0x00209113))].sort((a, b) => tagOf(a) - tagOf(b))),
