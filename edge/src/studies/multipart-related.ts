@@ -29,8 +29,15 @@ function parameters(contentType: string): Map<string, string> {
 }
 
 /**
+ * RFC 2046 §5.1.1 allows 70 characters, but real DICOMweb clients send longer ones (Orthanc's
+ * STOW-RS client joins two UUIDs: 73), and refusing a PACS over three characters helps nobody;
+ * the bound that matters is the search cost below, which this keeps small.
+ */
+const MAX_BOUNDARY = 200;
+
+/**
  * Boyer-Moore-Horspool search for one needle: sublinear on most bodies, and never worse than
- * n x needle length (a boundary is at most 70 characters, RFC 2046 §5.1.1), so a hostile body
+ * n x needle length (a boundary is at most MAX_BOUNDARY characters), so a hostile body
  * costs a bounded multiple of its size rather than a quadratic scan.
  */
 function byteFinder(needle: Uint8Array): (hay: Uint8Array, from: number) => number {
@@ -60,7 +67,7 @@ export function relatedParameters(contentType: string): { boundary: string; root
   }
   const boundary = params.get('boundary');
   if (!boundary) throw new EdgeError(400, 'invalid_multipart', 'the multipart/related Content-Type has no boundary parameter', { field: 'content-type' });
-  if (boundary.length > 70) throw new EdgeError(400, 'invalid_multipart', `the boundary is ${boundary.length} characters; RFC 2046 allows 70`, { field: 'content-type' });
+  if (boundary.length > MAX_BOUNDARY) throw new EdgeError(400, 'invalid_multipart', `the boundary is ${boundary.length} characters; at most ${MAX_BOUNDARY} are taken (RFC 2046 allows 70)`, { field: 'content-type' });
   return { boundary, rootType };
 }
 
