@@ -14,25 +14,19 @@ import { mediaType } from '../../../shared/media-type.js';
 import { addInstances } from '../studies/add-instances.js';
 import { MAX_FRAMES_PER_INSTANCE } from '../studies/series-geometry.js';
 import { sliceName, type SliceId, type SliceMessage } from '../studies/slice-message.js';
-import { labelMapKey, maskKey, newStudyId, STUDY_ID_PATTERN } from '../studies/study-keys.js';
+import { labelMapKey, maskKey, newStudyId } from '../studies/study-keys.js';
 import { parseLabelsParam } from '../api/segment-query.js';
 import { CreateStudyBody, type InstancesAnswer } from '../studies/study-schemas.js';
 import type { QueuedSlice } from '../studies/study-state.js';
 import { acceptsStowResponse, DICOM_JSON, stowResponse } from '../studies/stow-response.js';
 import { studyStub } from '../studies/study-stub.js';
+import { studyNotFound, studyOf } from '../studies/study-of-request.js';
 import { studyView } from '../studies/study-view.js';
 import { checkCallbackUrl } from '../webhooks/callback-url-policy.js';
 
 /** Queue sendBatch takes at most 100 messages. */
 const QUEUE_BATCH = 100;
 
-const notFound = (): EdgeError => new EdgeError(404, 'study_not_found', 'no such study', { field: 'id' });
-
-function studyOf(c: Context<EdgeEnv>): { id: string; stub: ReturnType<typeof studyStub> } {
-  const id = c.req.param('id') ?? '';
-  if (!STUDY_ID_PATTERN.test(id)) throw notFound();
-  return { id, stub: studyStub(c.env, c.var.principal.tenant, id) };
-}
 
 const location = (id: string): string => `/v1/studies/${id}`;
 
@@ -128,7 +122,7 @@ export const studiesRoute = new Hono<EdgeEnv>()
     const committed = await stub.commit(Date.now());
     if (!committed) {
       const snapshot = await stub.snapshot();
-      if (!snapshot) throw notFound();
+      if (!snapshot) throw studyNotFound();
       throw new EdgeError(409, 'study_not_receiving', `the study is ${snapshot.study.status}: it can be committed once, while receiving`, { field: 'id' });
     }
     const messages: MessageSendRequest<SliceMessage>[] = committed.queued.map((q: QueuedSlice) => ({
@@ -143,7 +137,7 @@ export const studiesRoute = new Hono<EdgeEnv>()
   .get('/:id', async (c) => {
     const { id, stub } = studyOf(c);
     const snapshot = await stub.snapshot();
-    if (!snapshot) throw notFound();
+    if (!snapshot) throw studyNotFound();
     return c.json(studyView(snapshot.study, snapshot.instances, snapshot.frames, (s) => maskPath(id, s)));
   })
 
@@ -159,6 +153,6 @@ export const studiesRoute = new Hono<EdgeEnv>()
 
   .delete('/:id', async (c) => {
     const { stub } = studyOf(c);
-    if (!(await stub.purge())) throw notFound();
+    if (!(await stub.purge())) throw studyNotFound();
     return c.body(null, 204);
   });

@@ -8,8 +8,7 @@ import { Hono, type Context } from 'hono';
 import { seriesDicomObjects } from '../dicom-out/study-dicom-objects.js';
 import { EdgeError } from '../http/edge-error.js';
 import type { EdgeEnv } from '../http/edge-env.js';
-import { studyStub } from '../studies/study-stub.js';
-import { STUDY_ID_PATTERN } from '../studies/study-keys.js';
+import { studyNotFound, studyOf } from '../studies/study-of-request.js';
 import { mediaType } from '../../../shared/media-type.js';
 
 /** Whether the Accept header allows application/dicom (absent, any type, any application type, or itself). */
@@ -20,11 +19,8 @@ function acceptsDicom(accept: string | undefined): boolean {
 
 async function dicomObject(c: Context<EdgeEnv>, kind: 'seg' | 'sr'): Promise<Response> {
   if (!acceptsDicom(c.req.header('accept'))) throw new EdgeError(406, 'not_acceptable', 'this resource is application/dicom', { field: 'accept' });
-  const id = c.req.param('id') ?? '';
-  const notFound = new EdgeError(404, 'study_not_found', 'no such study', { field: 'id' });
-  if (!STUDY_ID_PATTERN.test(id)) throw notFound;
-  const snapshot = await studyStub(c.env, c.var.principal.tenant, id).snapshot();
-  if (!snapshot) throw notFound;
+  const snapshot = await studyOf(c).stub.snapshot();
+  if (!snapshot) throw studyNotFound();
   const objects = await seriesDicomObjects(c.env.STUDIES, snapshot, c.req.param('seriesUid') ?? '', c.var.config.model);
   const object = objects.find((o) => o.kind === kind);
   if (!object) throw new EdgeError(409, 'series_not_ready', 'no lung figures for this series (no pixel or slice spacing), so there is no report', { field: 'seriesUid' });

@@ -18,16 +18,12 @@ import { readInstanceParts, type PartRejection } from './read-instance-parts.js'
 import { MAX_FRAMES_PER_INSTANCE } from './series-geometry.js';
 import { instanceKey } from './study-keys.js';
 import type { AddInstanceResult, NewInstance } from './study-state.js';
-import type { studyStub } from './study-stub.js';
+import { studyNotFound, type StudyRef } from './study-of-request.js';
 
 /** Per upload call: instances (parts or zip entries) and what a zip may inflate to (the isolate has 128 MB). */
 const MAX_INSTANCES_PER_CALL = 1000;
 const MAX_UNZIPPED_BYTES = 48 * 1024 * 1024;
 
-export interface StudyRef {
-  id: string;
-  stub: ReturnType<typeof studyStub>;
-}
 
 export interface AddInstancesOptions {
   /**
@@ -71,7 +67,7 @@ const notReceiving = (status: string): EdgeError =>
 export async function addInstances(c: Context<EdgeEnv>, study: StudyRef, options: AddInstancesOptions = {}): Promise<AddedInstances> {
   const { id, stub } = study;
   const snapshot = await stub.snapshot();
-  if (!snapshot) throw new EdgeError(404, 'study_not_found', 'no such study', { field: 'id' });
+  if (!snapshot) throw studyNotFound();
   if (snapshot.study.status !== 'receiving') throw notReceiving(snapshot.study.status);
   const { parts, rejected } = await readInstanceParts(c.req.raw, {
     maxParts: MAX_INSTANCES_PER_CALL,
