@@ -13,3 +13,9 @@ export const DEV_HMAC_SECRET = 'bsnet-local-development-secret-not-for-productio
 
 /** HMAC key for upload tokens minted by the edge in development only. */
 export const DEV_TOKEN_SIGNING_SECRET = 'bsnet-local-upload-token-secret-not-for-production';
+
+/**
+ * AES-256-GCM key for tenants' DICOMweb destination credentials in development only: 32 bytes
+ * (the ASCII of 'bsnet-dev-destination-key-public') as base64, the form the secret takes.
+ */
+export const DEV_DESTINATION_ENCRYPTION_KEY = 'YnNuZXQtZGV2LWRlc3RpbmF0aW9uLWtleS1wdWJsaWM=';

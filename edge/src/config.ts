@@ -4,7 +4,7 @@
  * else in the edge reads `env.*` strings directly. The config's type is the schema's output.
  */
 import { z } from 'zod';
-import { DEV_HMAC_SECRET, DEV_TOKEN_SIGNING_SECRET, DEVELOPMENT } from '../../shared/dev-secrets.js';
+import { DEV_DESTINATION_ENCRYPTION_KEY, DEV_HMAC_SECRET, DEV_TOKEN_SIGNING_SECRET, DEVELOPMENT } from '../../shared/dev-secrets.js';
 import { ConfigError, envInt, parseEnv } from '../../shared/env-config.js';
 
 export { ConfigError };
@@ -13,6 +13,8 @@ export { ConfigError };
 export interface EdgeSecrets {
   WORKER_HMAC_SECRET?: string;
   TOKEN_SIGNING_SECRET?: string;
+  /** AES-256-GCM key for tenants' DICOMweb destination credentials: 32 bytes as base64. */
+  DESTINATION_ENCRYPTION_KEY?: string;
 }
 export type EdgeBindings = Env & EdgeSecrets;
 
@@ -21,6 +23,28 @@ const origin = z
   .trim()
   .url()
   .transform((u) => new URL(u).origin);
+
+/** Standard base64 of exactly 32 bytes, or undefined (atob alone would take other spellings too). */
+function decodeAes256Key(text: string): Uint8Array | undefined {
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    return undefined;
+  }
+  const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+  return bytes.length === 32 && btoa(binary) === text ? bytes : undefined;
+}
+
+/** A 256-bit key; a wrong length would only fail at the first encryption, far from its cause. */
+const aes256Key = z
+  .string()
+  .trim()
+  .transform((text, ctx) => {
+    const key = decodeAes256Key(text);
+    if (!key) ctx.addIssue({ code: 'custom', message: 'must be 32 bytes as base64 (openssl rand -base64 32)' });
+    return key ?? new Uint8Array(0);
+  });
 
 const EdgeConfigSchema = z
   .object({
@@ -45,15 +69,19 @@ const EdgeConfigSchema = z
     STUDY_RESULTS_TTL_HOURS: envInt(1, 24 * 90).default(168),
     WEBHOOK_RETRY_BASE_SECONDS: envInt(1, 3600).default(30),
     WEBHOOK_MAX_ATTEMPTS: envInt(1, 20).default(8),
+    DICOMWEB_RETRY_BASE_SECONDS: envInt(1, 3600).default(30),
+    DICOMWEB_MAX_ATTEMPTS: envInt(1, 20).default(8),
+    DICOMWEB_TIMEOUT_SECONDS: envInt(1, 600).default(60),
     WORKER_TIMEOUT_MS: envInt(100, 600_000).default(60_000),
     WORKER_HMAC_SECRET: z.string().min(16).optional(),
     TOKEN_SIGNING_SECRET: z.string().min(16).optional(),
+    DESTINATION_ENCRYPTION_KEY: aes256Key.optional(),
   })
   .transform((v, ctx) => {
     // Allow-list, not deny-list: staging, preview or a typo must not fall back to secrets anyone
     // can read in this repository. Only exactly `development` (wrangler.toml's value) may.
     const development = v.ENVIRONMENT === DEVELOPMENT;
-    for (const name of ['WORKER_HMAC_SECRET', 'TOKEN_SIGNING_SECRET'] as const) {
+    for (const name of ['WORKER_HMAC_SECRET', 'TOKEN_SIGNING_SECRET', 'DESTINATION_ENCRYPTION_KEY'] as const) {
       if (!development && !v[name]) {
         ctx.addIssue({
           code: 'custom',
@@ -82,8 +110,14 @@ const EdgeConfigSchema = z
       /** Study webhooks: attempt n (from 1) waits base x 4^(n-2) after the one before; at most this many. */
       webhookRetryBaseMs: v.WEBHOOK_RETRY_BASE_SECONDS * 1000,
       webhookMaxAttempts: v.WEBHOOK_MAX_ATTEMPTS,
+      /** DICOMweb export of completed studies: attempt n (from 1) waits base x 4^(n-2) after the one before; at most this many, each within the timeout. */
+      dicomwebRetryBaseMs: v.DICOMWEB_RETRY_BASE_SECONDS * 1000,
+      dicomwebMaxAttempts: v.DICOMWEB_MAX_ATTEMPTS,
+      dicomwebTimeoutMs: v.DICOMWEB_TIMEOUT_SECONDS * 1000,
       workerHmacSecret: v.WORKER_HMAC_SECRET ?? DEV_HMAC_SECRET,
       tokenSigningSecret: v.TOKEN_SIGNING_SECRET ?? DEV_TOKEN_SIGNING_SECRET,
+      /** The 32 raw bytes of the AES-256-GCM key that seals destination credentials in D1. */
+      destinationEncryptionKey: v.DESTINATION_ENCRYPTION_KEY ?? decodeAes256Key(DEV_DESTINATION_ENCRYPTION_KEY)!,
     };
   });
 
