@@ -17,7 +17,9 @@ import { wranglerD1 } from './wrangler-d1.js';
 export const USAGE = `Usage: npm run keys -- <command> [options]
 
 Commands:
-  create --tenant T --name N [--scopes segment,tokens:create]   create a key (printed once)
+  create --tenant T --name N [--scopes segment,tokens:create]   create a key (printed once);
+                                                                 add tenant:admin for a key that
+                                                                 sets the DICOMweb destination
   list [--tenant T]                                              list keys (never the keys)
   revoke <id>                                                    revoke a key and its tokens
   webhook-secret create --tenant T                               new webhook signing secret

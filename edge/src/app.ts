@@ -13,6 +13,7 @@ import { handleError, handleNotFound } from './http/problem-response.js';
 import { requestContext } from './http/request-context.js';
 import { rateLimit } from './quota/rate-limit.js';
 import { apiDocsRoutes } from './routes/api-docs.js';
+import { dicomwebDestinationRoute } from './routes/dicomweb-destination.js';
 import { healthRoute } from './routes/health.js';
 import { postSegmentRoute } from './routes/post-segment.js';
 import { studiesRoute } from './routes/studies.js';
@@ -49,5 +50,9 @@ export function createApp(): Hono<EdgeEnv> {
 
   app.use('/v1/tokens', authenticate(), rateLimit(), limitBody());
   app.route('/v1/tokens', tokensRoute);
+
+  // Where results go, with the PACS credentials: an admin's setting, not a segmenting key's.
+  app.use('/v1/dicomweb-destination', authenticate(), requireScope('tenant:admin'), rateLimit(), limitBody());
+  app.route('/v1/dicomweb-destination', dicomwebDestinationRoute);
   return app;
 }

@@ -9,6 +9,7 @@ import { HealthResponse } from './health-response.js';
 import { LungFigures, LungPartFigures } from './lung-figures.js';
 import { SegmentQuery } from './segment-query.js';
 import { MaskImage, SeriesResult, SliceResult } from './segment-response.js';
+import { DestinationView, PutDestinationBody } from '../dicomweb/destination-schemas.js';
 import { CreateStudyBody, InstancesAnswer, LungVolume, SeriesLungInvolvement, StudyCreated, StudyView } from '../studies/study-schemas.js';
 import { StowResponse } from '../studies/stow-response.js';
 
@@ -87,6 +88,8 @@ function componentSchemas(): Record<string, unknown> {
     ['SeriesLungInvolvement', SeriesLungInvolvement],
     ['LungVolume', LungVolume],
     ['StowResponse', StowResponse],
+    ['PutDicomwebDestination', PutDestinationBody],
+    ['DicomwebDestination', DestinationView],
   ];
   for (const [id, schema] of entries) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', uri: (id) => `#/components/schemas/${id}` }) as {
@@ -265,6 +268,38 @@ export function openApiDocument(serverUrl: string, model: { name: string; versio
           responses: {
             '201': { description: 'The token (shown once).', content: { 'application/json': { schema: ref('TokenResponse') } } },
             ...problems(['400', '401', '403', '415', '429']),
+          },
+        },
+      },
+      '/v1/dicomweb-destination': {
+        description:
+          "The tenant's DICOMweb destination: when a study completes, its DICOM SEG and SR (per segmented series) are sent there by STOW-RS from the study, retried with backoff, every attempt listed under the study's `export`. Needs an API key with the `tenant:admin` scope. A destination set after a study finished does not export that study.",
+        put: {
+          operationId: 'putDicomwebDestination',
+          summary: 'Set or replace the DICOMweb destination (the password or token is stored encrypted)',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('PutDicomwebDestination') } } },
+          responses: {
+            '201': { description: 'Set; there was none.', content: { 'application/json': { schema: ref('DicomwebDestination') } } },
+            '200': { description: 'Replaced.', content: { 'application/json': { schema: ref('DicomwebDestination') } } },
+            ...problems(['400', '401', '403', '415', '429']),
+          },
+        },
+        get: {
+          operationId: 'getDicomwebDestination',
+          summary: 'The DICOMweb destination: URL, auth type and username, never the password or token',
+          responses: {
+            '200': { description: 'The destination.', content: { 'application/json': { schema: ref('DicomwebDestination') } } },
+            '404': { description: 'The tenant has no destination.', content: { 'application/problem+json': { schema: ref('Problem') } } },
+            ...problems(['401', '403', '429']),
+          },
+        },
+        delete: {
+          operationId: 'deleteDicomwebDestination',
+          summary: 'Remove the DICOMweb destination; pending exports stop at their next attempt',
+          responses: {
+            '204': { description: 'Removed.' },
+            '404': { description: 'The tenant has no destination.', content: { 'application/problem+json': { schema: ref('Problem') } } },
+            ...problems(['401', '403', '429']),
           },
         },
       },

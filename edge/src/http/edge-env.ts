@@ -19,8 +19,12 @@ export interface Principal {
   expiresAt?: number;
 }
 
-/** What a credential may do. Upload tokens only ever carry `segment`. */
-export const SCOPES = ['segment', 'tokens:create'] as const;
+/**
+ * What a credential may do. Upload tokens only ever carry `segment`. `tenant:admin` manages the
+ * tenant's own settings (its DICOMweb destination, with the PACS credentials in it): never given
+ * by default, so a key that segments or mints tokens cannot redirect where results go.
+ */
+export const SCOPES = ['segment', 'tokens:create', 'tenant:admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface EdgeEnv {
