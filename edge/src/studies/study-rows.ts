@@ -1,13 +1,15 @@
 /**
- * How a study is kept in its Durable Object's SQLite: the three tables (the study, one row per
- * instance, one row per frame of a multi-frame instance once committed) and the typed rows read
- * from them. JSON columns hold what zod schemas describe
+ * How a study is kept in its Durable Object's SQLite: the four tables (the study, one row per
+ * instance, one row per frame of a multi-frame instance once committed, its DICOMweb export
+ * once completed) and the typed rows read from them. JSON columns hold what zod schemas describe
  * (settings, headers, outcomes), parsed where a wrong shape would mislead a caller.
  */
+import type { ExportRow } from '../dicomweb/export-row.js';
 import type { InstanceHeader } from './instance-header.js';
 import { SliceOutcome, StudyStatus, type CreateStudyBody, type SliceState } from './study-schemas.js';
 
 export type SqlRow = Record<string, string | number | null>;
+export type { ExportRow };
 
 export interface StudyRow {
   id: string;
@@ -22,6 +24,8 @@ export interface StudyRow {
   bodySha256: string;
   studyInstanceUID: string | null;
   webhook: WebhookRow | null;
+  /** Delivery of the study's DICOM SEG and SR to the tenant's DICOMweb destination; absent when it had none at completion. */
+  export?: ExportRow;
 }
 
 /** The completion event for callbackUrl: what is sent, how far delivery got, every attempt. */
@@ -74,6 +78,20 @@ export function createStudyTables(sql: SqlStorage): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS frame (
       sop_uid TEXT NOT NULL, frame INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT, outcome TEXT, mask_key TEXT,
       PRIMARY KEY (sop_uid, frame))`);
+  // At most one row, written when the study completes for a tenant with a DICOMweb destination.
+  // A table of its own for the same reason as frame: studies stored before export keep theirs.
+  sql.exec(`CREATE TABLE IF NOT EXISTS dicomweb_export (
+      state TEXT NOT NULL, next_at INTEGER, destination TEXT, attempts TEXT NOT NULL, instances TEXT NOT NULL)`);
+}
+
+export function toExportRow(row: SqlRow): ExportRow {
+  return {
+    state: String(row['state']) as ExportRow['state'],
+    nextAt: row['next_at'] === null ? null : Number(row['next_at']),
+    destination: row['destination'] === null ? null : String(row['destination']),
+    attempts: JSON.parse(String(row['attempts'])) as ExportRow['attempts'],
+    instances: JSON.parse(String(row['instances'])) as ExportRow['instances'],
+  };
 }
 
 /** Slices in `state`: single-frame instances and frames of split ones. */
@@ -94,8 +112,10 @@ export function toFrameRow(row: SqlRow): FrameRow {
   };
 }
 
-export function toStudyRow(row: SqlRow): StudyRow {
+/** The study row, with its export row when there is one. */
+export function toStudyRow(row: SqlRow, exportRow?: SqlRow): StudyRow {
   return {
+    ...(exportRow ? { export: toExportRow(exportRow) } : {}),
     id: String(row['id']),
     tenant: String(row['tenant']),
     status: StudyStatus.parse(row['status']),

@@ -152,6 +152,36 @@ export const StudyView = z
       })
       .optional()
       .meta({ description: 'Delivery of the completion event to callbackUrl, every attempt.' }),
+    export: z
+      .object({
+        state: z.enum(['pending', 'delivered', 'given_up']).meta({ description: 'delivered: the destination stored every object; given_up: after the last attempt, or an answer no retry changes.' }),
+        destination: z.string().nullable().meta({ description: 'The host (and port) delivered to; never its path or credentials. null until known.' }),
+        nextAttemptAt: z.string().optional(),
+        attempts: z.array(
+          z.object({
+            at: z.string(),
+            httpStatus: z.number().int().optional().meta({ description: "The destination's STOW-RS status (200, 202 partial, 409, ...), when it answered." }),
+            error: z.string().optional().meta({ description: 'Why the attempt did not deliver everything: a sentence with no URL or credential.' }),
+            accepted: z.number().int().nonnegative().meta({ description: 'Objects this attempt got stored.' }),
+            failed: z.number().int().nonnegative().meta({ description: 'Objects sent and not stored.' }),
+          }),
+        ),
+        instances: z
+          .array(
+            z.object({
+              kind: z.enum(['seg', 'sr']),
+              sopInstanceUID: z.string(),
+              sourceSeriesInstanceUID: z.string().meta({ description: 'The CT series it describes.' }),
+              stored: z.boolean().meta({ description: 'Whether the destination stored it; a retry sends only the others.' }),
+            }),
+          )
+          .meta({ description: 'The DICOM SEG and SR (TID 1500) built per segmented series, by SOP Instance UID; empty until the first attempt builds them.' }),
+      })
+      .optional()
+      .meta({
+        description:
+          "Delivery of the study's DICOM SEG and SR to the tenant's DICOMweb destination by STOW-RS, every attempt; present when the study completed while the tenant had a destination (one added later does not export studies already finished).",
+      }),
   })
   .meta({ id: 'Study' });
 export type StudyView = z.infer<typeof StudyView>;

@@ -4,16 +4,20 @@
  * tenant and study id, so another tenant's id names an empty object (404) and a study's writes
  * are serialised without locks. SQLite storage; the alarm expires studies never committed,
  * purges finished ones after their retention (deleting their R2 objects with them), and delivers
- * the completion webhook with retries, every attempt recorded.
+ * the completion webhook and, for a tenant with a DICOMweb destination, the study's DICOM SEG and
+ * SR (STOW-RS), each with its own retries on the one alarm, every attempt recorded.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { loadConfig, type EdgeBindings } from '../config.js';
+import { studyDicomObjects } from '../dicom-out/study-dicom-objects.js';
+import { describeDestination } from '../dicomweb/destination-store.js';
+import { exportAttempt } from '../dicomweb/export-attempt.js';
 import type { InstanceHeader } from './instance-header.js';
 import { skipReason, orderSeries, splitFrames } from './series-geometry.js';
 import { sliceId, sliceName, type FrameOverrides, type SliceId } from './slice-message.js';
 import type { CreateStudyBody, SliceOutcome, StudyStatus } from './study-schemas.js';
 import { deletePrefix, studyPrefix } from './study-keys.js';
-import { countSlices, createStudyTables, toFrameRow, toInstanceRow, toStudyRow, type FrameRow, type InstanceRow, type SqlRow, type StudyRow } from './study-rows.js';
+import { countSlices, createStudyTables, toFrameRow, toInstanceRow, toStudyRow, type ExportRow, type FrameRow, type InstanceRow, type SqlRow, type StudyRow, type WebhookRow } from './study-rows.js';
 import { completionEvent, webhookAttempt } from './study-webhook.js';
 
 /** How often a study still processing at its expiry is looked at again. */
@@ -240,22 +244,31 @@ export class StudyState extends DurableObject<Env> {
     return true;
   }
 
-  /** Webhook attempts when due; expiry of an uncommitted study, and of a finished one after its retention. */
+  /**
+   * Webhook and export attempts when due; expiry of an uncommitted study, and of a finished one
+   * after its retention. One alarm serves all: it is set for the earliest of them.
+   */
   override async alarm(): Promise<void> {
     let study = this.study();
     if (!study) return;
-    const now = Date.now();
-    if (study.webhook?.state === 'pending' && (study.webhook.nextAt ?? 0) <= now) {
-      await this.attemptWebhook(study, now);
-      study = this.study()!;
+    if (isDue(study.webhook, Date.now())) {
+      await this.attemptWebhook(study, Date.now());
+      // A DELETE while the attempt was out purged the study: nothing is left to do.
+      if (!(study = this.study())) return;
     }
+    if (isDue(study.export, Date.now())) {
+      await this.attemptExport(study, Date.now());
+      if (!(study = this.study())) return;
+    }
+    const now = Date.now();
     if (study.expiresAt <= now && (study.status === 'receiving' || study.finishedAt !== null)) {
       await this.purge();
       return;
     }
     // Still processing at expiry: look again later rather than purge work in flight.
     const next = study.expiresAt <= now ? now + PROCESSING_RECHECK_MS : study.expiresAt;
-    await this.ctx.storage.setAlarm(study.webhook?.state === 'pending' ? Math.min(next, study.webhook.nextAt ?? next) : next);
+    const retries = [study.webhook, study.export].flatMap((d) => (d?.state === 'pending' && d.nextAt !== null ? [d.nextAt] : []));
+    await this.ctx.storage.setAlarm(Math.min(next, ...retries));
   }
 
   /** One delivery attempt, recorded; the next is scheduled with backoff, or delivery given up. */
@@ -264,6 +277,28 @@ export class StudyState extends DurableObject<Env> {
     const message = sql.exec<{ webhook_id: string; webhook_body: string }>('SELECT webhook_id, webhook_body FROM study').one();
     const next = await webhookAttempt(study, { id: message.webhook_id, body: message.webhook_body }, now, loadConfig(this.env as EdgeBindings), this.env.DB);
     sql.exec('UPDATE study SET webhook_state = ?, webhook_next_at = ?, webhook_attempts = ?', next.state, next.nextAt, JSON.stringify(next.attempts));
+  }
+
+  /** One export attempt (export-attempt.ts), recorded; the next is scheduled with backoff, or delivery given up or done. */
+  private async attemptExport(study: StudyRow, now: number): Promise<void> {
+    const snapshot = (await this.snapshot())!;
+    const next = await exportAttempt(snapshot, study.export!, now, { config: loadConfig(this.env as EdgeBindings), db: this.env.DB, bucket: this.env.STUDIES, build: studyDicomObjects });
+    // UPDATE, not INSERT: after a purge during the attempt the table is empty and stays so.
+    this.ctx.storage.sql.exec('UPDATE dicomweb_export SET state = ?, next_at = ?, destination = ?, attempts = ?, instances = ?', next.state, next.nextAt, next.destination, JSON.stringify(next.attempts), JSON.stringify(next.instances));
+  }
+
+  /**
+   * Whether a completed study is exported, and where: the host of the tenant's destination now.
+   * A destination added later does not export studies already finished. When D1 cannot say,
+   * the export is kept pending with no host and its first attempt reads the destination again.
+   */
+  private async exportDestination(tenant: string): Promise<{ host: string | null } | undefined> {
+    try {
+      const destination = await describeDestination(this.env.DB, tenant);
+      return destination && { host: new URL(destination.url).host };
+    } catch {
+      return { host: null };
+    }
   }
 
   /** STUDY_RECEIVING_TTL_SECONDS and STUDY_RESULTS_TTL_HOURS (wrangler.toml), read per call so a config change applies. */
@@ -277,16 +312,17 @@ export class StudyState extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     sql.exec('UPDATE study SET status = ?, finished_at = ?, expires_at = ?', status, now, expiresAt);
     const study = this.study()!;
-    if (!study.settings.callbackUrl) {
-      await this.ctx.storage.setAlarm(expiresAt);
-      return;
+    if (study.settings.callbackUrl) {
+      const event = completionEvent(study, status, { done: countSlices(sql, 'done'), failed: countSlices(sql, 'failed') }, now);
+      sql.exec("UPDATE study SET webhook_id = ?, webhook_body = ?, webhook_state = 'pending', webhook_next_at = ?, webhook_attempts = '[]'", event.id, event.body, now);
     }
-    const done = countSlices(sql, 'done');
-    const failed = countSlices(sql, 'failed');
-    const event = completionEvent(study, status, { done, failed }, now);
-    sql.exec("UPDATE study SET webhook_id = ?, webhook_body = ?, webhook_state = 'pending', webhook_next_at = ?, webhook_attempts = '[]'", event.id, event.body, now);
-    // The first attempt right away (the alarm runs outside this call, so a slow receiver never delays the consumer).
-    await this.ctx.storage.setAlarm(now);
+    // A failed study has no segmented slice, so no SEG or SR to send.
+    const exportTo = status === 'completed' ? await this.exportDestination(study.tenant) : undefined;
+    // Purged while D1 answered: write nothing into the emptied object.
+    if (!this.study()) return;
+    if (exportTo) sql.exec("INSERT INTO dicomweb_export (state, next_at, destination, attempts, instances) VALUES ('pending', ?, ?, '[]', '[]')", now, exportTo.host);
+    // First attempts right away (the alarm runs outside this call, so a slow receiver never delays the consumer).
+    await this.ctx.storage.setAlarm(study.settings.callbackUrl || exportTo ? now : expiresAt);
   }
 
   private expireIfDue(study: StudyRow): StudyRow {
@@ -294,10 +330,14 @@ export class StudyState extends DurableObject<Env> {
   }
 
   private study(): StudyRow | undefined {
-    const row = this.ctx.storage.sql.exec<SqlRow>('SELECT * FROM study').toArray()[0];
-    return row ? toStudyRow(row) : undefined;
+    const sql = this.ctx.storage.sql;
+    const row = sql.exec<SqlRow>('SELECT * FROM study').toArray()[0];
+    return row ? toStudyRow(row, sql.exec<SqlRow>('SELECT * FROM dicomweb_export').toArray()[0]) : undefined;
   }
 }
+
+/** A delivery (webhook or export) whose next attempt is due. */
+const isDue = (delivery: WebhookRow | ExportRow | null | undefined, now: number): boolean => delivery?.state === 'pending' && (delivery.nextAt ?? 0) <= now;
 
 /** What the decoder and the lung mask need of a frame that its file's top level does not say. */
 function frameOverrides(header: InstanceHeader, rescale: FrameOverrides['rescale']): FrameOverrides {

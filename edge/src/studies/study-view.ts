@@ -1,6 +1,6 @@
 /**
  * GET /v1/studies/{id}'s answer, from what the study's Durable Object holds: status and progress,
- * and per series its slices in patient order (series-geometry.ts) with what was skipped and why,
+ * delivery of the webhook and of the DICOMweb export (SEG and SR by STOW-RS), and per series its slices in patient order (series-geometry.ts) with what was skipped and why,
  * and once slices are done their infected area and the series' infected volume, from Pixel
  * Spacing and the slice spacing measured along the slice normal. A multi-frame instance's frames
  * are slices of its series like any other, each with its frame number. Lung figures per slice
@@ -57,6 +57,17 @@ export function studyView(study: StudyRow, instances: InstanceRow[], frames: Fra
             state: study.webhook.state,
             ...(study.webhook.nextAt !== null ? { nextAttemptAt: iso(study.webhook.nextAt) } : {}),
             attempts: study.webhook.attempts.map((a) => ({ ...a, at: iso(a.at) })),
+          },
+        }
+      : {}),
+    ...(study.export
+      ? {
+          export: {
+            state: study.export.state,
+            destination: study.export.destination,
+            ...(study.export.nextAt !== null ? { nextAttemptAt: iso(study.export.nextAt) } : {}),
+            attempts: study.export.attempts.map((a) => ({ ...a, at: iso(a.at) })),
+            instances: study.export.instances,
           },
         }
       : {}),
