@@ -33,10 +33,14 @@ describe('which ENVIRONMENT may run on the development secrets', () => {
     const line = logs.find((l) => l.includes('"event":"unhandled"') && l.includes('"error":"ConfigError"'));
     expect(line).toMatch(/WORKER_HMAC_SECRET/);
     expect(line).toMatch(/TOKEN_SIGNING_SECRET/);
+    expect(line).toMatch(/DESTINATION_ENCRYPTION_KEY/);
   });
 
-  it('serves ENVIRONMENT=staging once both secrets are set', async () => {
-    const { res } = await openapi({ ENVIRONMENT: 'staging' }, { WORKER_HMAC_SECRET: 'w'.repeat(32), TOKEN_SIGNING_SECRET: 't'.repeat(32) });
+  it('serves ENVIRONMENT=staging once all three secrets are set, and not with only the first two', async () => {
+    const two = { WORKER_HMAC_SECRET: 'w'.repeat(32), TOKEN_SIGNING_SECRET: 't'.repeat(32) };
+    expect((await openapi({ ENVIRONMENT: 'staging' }, two)).res.status).toBe(500);
+    await server?.close();
+    const { res } = await openapi({ ENVIRONMENT: 'staging' }, { ...two, DESTINATION_ENCRYPTION_KEY: btoa('k'.repeat(32)) });
     expect(res.status).toBe(200);
   });
 
