@@ -247,6 +247,38 @@ export function openApiDocument(serverUrl: string, model: { name: string; versio
           responses: { '200': { description: 'PNG, the slice size: 0/255, or a label map with ?labels=.', content: { 'image/png': { schema: binary } } }, ...problems(['400', '401', '403', '404', '429']) },
         },
       },
+      '/v1/studies/{id}/series/{seriesUid}/seg': {
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'seriesUid', in: 'path', required: true, description: 'Series Instance UID of a series of the study', schema: { type: 'string' } },
+        ],
+        get: {
+          operationId: 'getSeriesSegmentation',
+          summary: "The series' DICOM Segmentation: infection and lung",
+          description:
+            'A DICOM SEG (BINARY) of the settled series: segment 1 the infection (SCT 49755003 / DCM 112001 Opacity, the model as the algorithm), segment 2 the lung (SCT 123037004 / SCT 39607008). One frame per slice and segment where it is not empty, each referencing its source instance (and frame of an enhanced CT instance), in the source Frame of Reference, with the source patient and study. The same object on every request (UIDs derived from the study). Carries the patient\'s identity: never cache it outside your PACS.',
+          responses: {
+            '200': { description: 'DICOM Part 10 file.', content: { 'application/dicom': { schema: binary } } },
+            ...problems(['401', '403', '404', '406', '409', '422', '429']),
+          },
+        },
+      },
+      '/v1/studies/{id}/series/{seriesUid}/sr': {
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'seriesUid', in: 'path', required: true, description: 'Series Instance UID of a series of the study', schema: { type: 'string' } },
+        ],
+        get: {
+          operationId: 'getSeriesReport',
+          summary: "The series' DICOM Structured Report (TID 1500): lung and infected volumes, percentage involved, band",
+          description:
+            'A Comprehensive SR with a TID 1500 Measurement Report: per finding (infection, lung) and per lung side where known a TID 1411 group referencing its segment of the SEG, with the volume in mL and for the infection the percentage of the lung involved and its band (private coding scheme 99BSNET). The figures are those of `results.lung` in GET /v1/studies/{id}. 409 when the series has no lung figures (no pixel or slice spacing).',
+          responses: {
+            '200': { description: 'DICOM Part 10 file.', content: { 'application/dicom': { schema: binary } } },
+            ...problems(['401', '403', '404', '406', '409', '422', '429']),
+          },
+        },
+      },
       '/v1/studies/{id}/slices/{sop}/frames/{frame}/mask': {
         parameters: [
           { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
