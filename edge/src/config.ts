@@ -4,6 +4,7 @@
  * else in the edge reads `env.*` strings directly. The config's type is the schema's output.
  */
 import { z } from 'zod';
+import { base64ToBytes } from './imaging/base64.js';
 import { DEV_DESTINATION_ENCRYPTION_KEY, DEV_HMAC_SECRET, DEV_TOKEN_SIGNING_SECRET, DEVELOPMENT } from '../../shared/dev-secrets.js';
 import { ConfigError, envInt, parseEnv } from '../../shared/env-config.js';
 
@@ -24,16 +25,10 @@ const origin = z
   .url()
   .transform((u) => new URL(u).origin);
 
-/** Standard base64 of exactly 32 bytes, or undefined (atob alone would take other spellings too). */
+/** Standard base64 of exactly 32 bytes, or undefined. */
 function decodeAes256Key(text: string): Uint8Array | undefined {
-  let binary: string;
-  try {
-    binary = atob(text);
-  } catch {
-    return undefined;
-  }
-  const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-  return bytes.length === 32 && btoa(binary) === text ? bytes : undefined;
+  const bytes = base64ToBytes(text);
+  return bytes?.length === 32 ? bytes : undefined;
 }
 
 /** A 256-bit key; a wrong length would only fail at the first encryption, far from its cause. */

@@ -6,6 +6,7 @@
  * authenticated data binds the ciphertext to its context (tenant, URL): a sealed value moved to
  * another context fails its tag check instead of decrypting. Web APIs only.
  */
+import { base64ToBytes, bytesToBase64 } from '../imaging/base64.js';
 
 /** The stored form: base64 IV and ciphertext (with its 128-bit tag), and which key sealed it. */
 export interface SealedSecret {
@@ -22,15 +23,6 @@ export class CredentialCipherError extends Error {
 
 const IV_BYTES = 12;
 
-const toBase64 = (bytes: Uint8Array): string => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''));
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
-  try {
-    return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
 
 const utf8 = (text: string): Uint8Array<ArrayBuffer> => new Uint8Array(new TextEncoder().encode(text));
 
@@ -64,7 +56,7 @@ export class CredentialCipher {
   async seal(plaintext: string, aad: string): Promise<SealedSecret> {
     const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
     const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: utf8(aad) }, this.key, utf8(plaintext)));
-    return { iv: toBase64(iv), ciphertext: toBase64(ciphertext), keyId: this.keyId };
+    return { iv: bytesToBase64(iv), ciphertext: bytesToBase64(ciphertext), keyId: this.keyId };
   }
 
   /**
@@ -75,8 +67,8 @@ export class CredentialCipher {
     if (sealed.keyId !== this.keyId) {
       throw new CredentialCipherError(`sealed under another DESTINATION_ENCRYPTION_KEY (key id ${sealed.keyId}, now ${this.keyId})`);
     }
-    const iv = fromBase64(sealed.iv);
-    const ciphertext = fromBase64(sealed.ciphertext);
+    const iv = base64ToBytes(sealed.iv);
+    const ciphertext = base64ToBytes(sealed.ciphertext);
     if (!iv || iv.length !== IV_BYTES || !ciphertext) throw new CredentialCipherError('the sealed value is malformed');
     try {
       const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv, additionalData: utf8(aad) }, this.key, ciphertext);

@@ -1,6 +1,6 @@
 /** bytesToBase64 against node's Buffer base64, across chunk boundaries and for a 1.5 MB payload. */
 import { describe, expect, it } from 'vitest';
-import { bytesToBase64 } from './base64.js';
+import { base64ToBytes, bytesToBase64 } from './base64.js';
 import { pseudoRandomBytes } from './imaging-data.test-support.js';
 
 describe('bytesToBase64', () => {
@@ -26,5 +26,15 @@ describe('bytesToBase64', () => {
   it('encodes a subarray view, not its whole buffer', () => {
     const bytes = pseudoRandomBytes(100, 7).subarray(10, 40);
     expect(bytesToBase64(bytes)).toBe(Buffer.from(bytes).toString('base64'));
+  });
+});
+
+describe('base64ToBytes', () => {
+  it('reads what bytesToBase64 writes, and only that spelling', () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    expect(base64ToBytes(bytesToBase64(bytes))).toEqual(bytes);
+    expect(base64ToBytes('AAE=')).toEqual(new Uint8Array([0, 1]));
+    // Unpadded, whitespace, non-zero trailing bits, not base64 at all.
+    for (const text of ['AAE', 'AA E=', 'AAF=', '!!!!']) expect(base64ToBytes(text)).toBeUndefined();
   });
 });
