@@ -122,9 +122,7 @@ const full = await timed(async () => {
 const packed = sourceSlices(decodeAll());
 const segOnly = await timed(() => segFrom(packed));
 const srOnly = await timed(() => srFor(packed));
-const before = node.memoryUsage();
 const { seg, sr } = full.out;
-const after = node.memoryUsage();
 
 const frames = packed.reduce((n, s) => n + (s.infection.some((b) => b !== 0) ? 1 : 0) + (s.lung.some((b) => b !== 0) ? 1 : 0), 0);
 const row = (name: string, ms: number[], extra = '') => console.log(`${name.padEnd(58)} ${median(ms).toFixed(1).padStart(8)} ms  (min ${Math.min(...ms).toFixed(1)}, max ${Math.max(...ms).toFixed(1)})  ${(median(ms) / median(baseline.ms)).toFixed(2)}x${extra}`);
@@ -136,7 +134,10 @@ row('  SEG alone (from packed masks: compose + dcmjs write)', segOnly.ms);
 row('  SR alone (compose + dcmjs write)', srOnly.ms);
 console.log(`\nSEG: ${seg.length} bytes (${(seg.length / 1024 / 1024).toFixed(2)} MiB), ${frames} frames (infection ${packed.filter((s) => s.infection.some((b) => b !== 0)).length}, lung ${packed.filter((s) => s.lung.some((b) => b !== 0)).length}); unpacked 1 byte/pixel it would be ${((frames * SIZE * SIZE) / 1024 / 1024).toFixed(1)} MiB`);
 console.log(`SR: ${sr.length} bytes (${(sr.length / 1024).toFixed(1)} KiB), 6 measurement groups`);
-console.log(`the stored mask PNGs: ${stored.reduce((n, s) => n + s.infection.length + s.lung.length, 0)} bytes; process RSS ${(after.rss / 1024 / 1024).toFixed(0)} MiB (${(before.rss / 1024 / 1024).toFixed(0)} before reading the result)`);
+console.log(`the stored mask PNGs: ${stored.reduce((n, s) => n + s.infection.length + s.lung.length, 0)} bytes`);
+// In a fresh process, so lazily freed buffers of the runs above do not count (seg-memory-probe.ts).
+const probe = JSON.parse(execFileSync(node.execPath, ['--expose-gc', '--import', 'tsx', 'edge/bench/seg-memory-probe.ts'], { encoding: 'utf8' })) as { heldBytes: number; fileBytes: number; packedMaskBytes: number };
+console.log(`memory of a SEG build of 240 frames (fresh process, heap + ArrayBuffers right after it, after a GC; V8 frees ArrayBuffers lazily, so this counts the writer's scratch buffers too: about its peak): ${(probe.heldBytes / 2 ** 20).toFixed(1)} MiB, of which the file ${(probe.fileBytes / 2 ** 20).toFixed(1)} MiB; the packed masks it reads (held before it): ${(probe.packedMaskBytes / 2 ** 20).toFixed(1)} MiB`);
 
 // dciodvfy on both, summarised: errors listed, warnings counted by text.
 const dir = mkdtempSync(join(tmpdir(), 'bsnet-dicom-out-bench-'));

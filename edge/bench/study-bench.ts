@@ -10,7 +10,8 @@
  *      the pool's maxSlicesPerCall (8), as many chunks in flight as one queue batch fans out;
  *   3. the study: create, upload in STOW-RS calls of ~40 instances, commit, poll GET every 100 ms
  *      (commit to first slice done, commit to completed), with the workerd process's memory;
- *   4. the baseline again (both are printed: the machine is shared, so the pair shows the noise).
+ *   4. the baseline again (both are printed: the machine is shared, so the pair shows the noise);
+ *   then the series' DICOM SEG and SR fetched twice each, timed through the Worker.
  * The stand-in model is the default (the shipped BSNet runs about one slice a second on 2 CPU
  * cores); `--model shipped` starts the GPU worker on models/bsnet.manifest.json.
  */
@@ -279,6 +280,23 @@ async function main(): Promise<void> {
     }
     const [studyBatchAfter, studyComputeAfter] = await workerHistograms(url);
     const memAfter = workerdMemory();
+
+    // The series' DICOM results, built by the Worker on request (twice: a cold and a warm isolate path).
+    const series = encodeURIComponent(String(study.series?.[0]?.seriesInstanceUID ?? ''));
+    const dicomOut: { kind: string; ms: number[]; bytes: number }[] = [];
+    for (const kind of ['seg', 'sr']) {
+      const ms: number[] = [];
+      let bytes = 0;
+      for (let i = 0; i < 2; i++) {
+        const t0 = performance.now();
+        const res = await stack.fetch(`/v1/studies/${id}/series/${series}/${kind}`, { headers: auth });
+        if (res.status !== 200) throw new Error(`GET .../${kind}: ${res.status} ${await res.text()}`);
+        bytes = (await res.arrayBuffer()).byteLength;
+        ms.push(performance.now() - t0);
+      }
+      dicomOut.push({ kind, ms, bytes });
+    }
+    for (const m of workerdMemory()) peakRss = Math.max(peakRss, m.rss);
     if (study.status !== 'completed' || study.progress.slicesDone !== SLICES) throw new Error(`study ended ${study.status}: ${JSON.stringify(study.progress)}`);
     const studyRate = SLICES / (doneMs / 1000);
     const steadyRate = firstDoneMs !== undefined && doneMs > firstDoneMs ? (SLICES - steps.find((x) => x.done > 0)!.done) / ((doneMs - firstDoneMs) / 1000) : NaN;
@@ -310,6 +328,9 @@ async function main(): Promise<void> {
       );
     }
     console.log(`ratio             ${ratio.toFixed(3)} study / GPU worker alone (mean of before and after, ${baseline.toFixed(2)} slices/s); target >= ${TARGET_RATIO}: ${ratio >= TARGET_RATIO ? 'meets target' : 'BELOW target'}`);
+    for (const d of dicomOut) {
+      console.log(`GET .../${d.kind.padEnd(3)}       ${d.ms.map((x) => `${x.toFixed(0)} ms`).join(', then ')} (through the Worker, built from the stored masks), ${d.bytes >= 2 ** 20 ? mb(d.bytes) : `${(d.bytes / 1024).toFixed(1)} KiB`}`);
+    }
     console.log('');
     console.log(`edge memory       before upload: ${memoryLine(memBefore)}`);
     console.log(`                  after completed: ${memoryLine(memAfter)}`);

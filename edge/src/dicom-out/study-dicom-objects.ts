@@ -61,12 +61,22 @@ export async function studyDicomObjects(bucket: R2Bucket, snapshot: StudySnapsho
   return out;
 }
 
+/** Mask reads in flight while a SEG is built: R2 round trips overlap, the packed masks stay small. */
+const MASK_READS_IN_FLIGHT = 8;
+
 /**
- * The SEG and SR of one series. Throws EdgeError: 404 `series_not_found` (not in the study),
- * 409 `series_not_ready` (slices still queued, or none done), 422 `series_geometry_missing`
- * (no Frame of Reference, orientation or spacing: a SEG could not place its frames).
+ * The SEG and SR of one series (or only the `kinds` asked for: the SR needs the SEG's UIDs, not
+ * its masks). Throws EdgeError: 404 `series_not_found` (not in the study), 409
+ * `series_not_ready` (slices still queued, or none done), 422 `series_geometry_missing` (no Frame
+ * of Reference, orientation or spacing: a SEG could not place its frames).
  */
-export async function seriesDicomObjects(bucket: R2Bucket, snapshot: StudySnapshot, seriesInstanceUID: string, model: ModelName): Promise<DicomObject[]> {
+export async function seriesDicomObjects(
+  bucket: R2Bucket,
+  snapshot: StudySnapshot,
+  seriesInstanceUID: string,
+  model: ModelName,
+  kinds: readonly DicomObject['kind'][] = ['seg', 'sr'],
+): Promise<DicomObject[]> {
   const { study } = snapshot;
   const view = studyView(study, snapshot.instances, snapshot.frames, () => '');
   const series = view.series.find((s) => s.seriesInstanceUID === seriesInstanceUID);
@@ -88,39 +98,47 @@ export async function seriesDicomObjects(bucket: R2Bucket, snapshot: StudySnapsh
   const uids = await objectUids(study, seriesInstanceUID);
   const createdAt = study.finishedAt ?? study.committedAt ?? study.createdAt;
 
-  const slices: SegSourceSlice[] = [];
-  for (const [i, s] of done.entries()) {
-    const header = headers[i]!;
-    // The same objects GET .../mask and ?labels=lung answer.
-    const [infection, lung] = await Promise.all([readMask(bucket, await maskKey(study.tenant, study.id, sliceName(s))), readMask(bucket, await labelMapKey(study.tenant, study.id, sliceName(s), 'lung'))]);
-    slices.push({ sopClassUID: header.sopClassUID ?? '', sopInstanceUID: s.sopInstanceUID, ...(s.frame !== undefined ? { frame: s.frame } : {}), imagePositionPatient: header.imagePositionPatient!, infection, lung });
+  const sources = done.map((s, i) => ({ sopClassUID: headers[i]!.sopClassUID ?? '', sopInstanceUID: s.sopInstanceUID }));
+  const out: DicomObject[] = [];
+  if (kinds.includes('seg')) {
+    const slices: SegSourceSlice[] = new Array(done.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let i = next++; i < done.length; i = next++) {
+        const s = done[i]!;
+        // The same objects GET .../mask and ?labels=lung answer.
+        const [infection, lung] = await Promise.all([readMask(bucket, await maskKey(study.tenant, study.id, sliceName(s))), readMask(bucket, await labelMapKey(study.tenant, study.id, sliceName(s), 'lung'))]);
+        slices[i] = { ...sources[i]!, ...(s.frame !== undefined ? { frame: s.frame } : {}), imagePositionPatient: headers[i]!.imagePositionPatient!, infection, lung };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(MASK_READS_IN_FLIGHT, done.length) }, lane));
+    const seg = buildSegmentation({
+      studyInstanceUID,
+      patientStudy,
+      source: {
+        seriesInstanceUID,
+        ...(first.seriesNumber !== undefined ? { seriesNumber: first.seriesNumber } : {}),
+        frameOfReferenceUID: geometry.frameOfReferenceUID!,
+        rows: first.rows,
+        columns: first.columns,
+        imageOrientationPatient: geometry.imageOrientationPatient!,
+        pixelSpacing: geometry.pixelSpacing!,
+        ...(first.sliceThickness !== undefined ? { sliceThickness: first.sliceThickness } : {}),
+        slices,
+      },
+      uids: uids.seg,
+      createdAt,
+      model,
+      softwareVersion: EQUIPMENT.softwareVersion,
+    });
+    out.push({ kind: 'seg', sourceSeriesInstanceUID: seriesInstanceUID, studyInstanceUID, sopClassUID: SEGMENTATION_SOP_CLASS_UID, sopInstanceUID: uids.seg.sopInstanceUID, bytes: seg });
   }
-  const seg = buildSegmentation({
-    studyInstanceUID,
-    patientStudy,
-    source: {
-      seriesInstanceUID,
-      ...(first.seriesNumber !== undefined ? { seriesNumber: first.seriesNumber } : {}),
-      frameOfReferenceUID: geometry.frameOfReferenceUID!,
-      rows: first.rows,
-      columns: first.columns,
-      imageOrientationPatient: geometry.imageOrientationPatient!,
-      pixelSpacing: geometry.pixelSpacing!,
-      ...(first.sliceThickness !== undefined ? { sliceThickness: first.sliceThickness } : {}),
-      slices,
-    },
-    uids: uids.seg,
-    createdAt,
-    model,
-    softwareVersion: EQUIPMENT.softwareVersion,
-  });
   const lung = series.results.lung;
-  const out: DicomObject[] = [{ kind: 'seg', sourceSeriesInstanceUID: seriesInstanceUID, studyInstanceUID, sopClassUID: SEGMENTATION_SOP_CLASS_UID, sopInstanceUID: uids.seg.sopInstanceUID, bytes: seg }];
-  if (lung) {
+  if (lung && kinds.includes('sr')) {
     const sr = await buildStructuredReport({
       studyInstanceUID,
       patientStudy,
-      source: { seriesInstanceUID, ...(first.seriesNumber !== undefined ? { seriesNumber: first.seriesNumber } : {}), instances: uniqueInstances(slices) },
+      source: { seriesInstanceUID, ...(first.seriesNumber !== undefined ? { seriesNumber: first.seriesNumber } : {}), instances: uniqueInstances(sources) },
       seg: { seriesInstanceUID: uids.seg.seriesInstanceUID, sopInstanceUID: uids.seg.sopInstanceUID, infectionSegment: 1, lungSegment: 2 },
       measurements: lung,
       uids: uids.sr,
@@ -153,7 +171,7 @@ async function readMask(bucket: R2Bucket, key: string): Promise<Uint8Array> {
   return packMask(image.data);
 }
 
-function uniqueInstances(slices: SegSourceSlice[]): { sopClassUID: string; sopInstanceUID: string }[] {
+function uniqueInstances(slices: { sopClassUID: string; sopInstanceUID: string }[]): { sopClassUID: string; sopInstanceUID: string }[] {
   const seen = new Map<string, string>();
   for (const s of slices) seen.set(s.sopInstanceUID, s.sopClassUID);
   return [...seen].map(([sopInstanceUID, sopClassUID]) => ({ sopClassUID, sopInstanceUID }));

@@ -21,7 +21,7 @@ async function dicomObject(c: Context<EdgeEnv>, kind: 'seg' | 'sr'): Promise<Res
   if (!acceptsDicom(c.req.header('accept'))) throw new EdgeError(406, 'not_acceptable', 'this resource is application/dicom', { field: 'accept' });
   const snapshot = await studyOf(c).stub.snapshot();
   if (!snapshot) throw studyNotFound();
-  const objects = await seriesDicomObjects(c.env.STUDIES, snapshot, c.req.param('seriesUid') ?? '', c.var.config.model);
+  const objects = await seriesDicomObjects(c.env.STUDIES, snapshot, c.req.param('seriesUid') ?? '', c.var.config.model, [kind]);
   const object = objects.find((o) => o.kind === kind);
   if (!object) throw new EdgeError(409, 'series_not_ready', 'no lung figures for this series (no pixel or slice spacing), so there is no report', { field: 'seriesUid' });
   return c.body(object.bytes as Uint8Array<ArrayBuffer>, 200, {
