@@ -126,8 +126,10 @@ describe('a study’s SEG and SR', () => {
     files = (await ctSeries(dir, { from: 30, count: 6, size: 256, spacingMm: 2.5, pixelSpacingMm: 1.4 })).map(readBytes);
     ({ id, study } = await completedStudy(files));
     series = study.series[0]!.seriesInstanceUID!;
-    seg = await fetchObject(`/v1/studies/${id}/series/${encodeURIComponent(series)}/seg`);
-    sr = await fetchObject(`/v1/studies/${id}/series/${encodeURIComponent(series)}/sr`);
+    // The study's answer says where they are.
+    expect(study.series[0]!.results!.dicom).toEqual({ segUrl: `/v1/studies/${id}/series/${encodeURIComponent(series)}/seg`, srUrl: `/v1/studies/${id}/series/${encodeURIComponent(series)}/sr` });
+    seg = await fetchObject(study.series[0]!.results!.dicom!.segUrl);
+    sr = await fetchObject(study.series[0]!.results!.dicom!.srUrl!);
   }, 240_000);
 
   it('passes dciodvfy without an error', async () => {

@@ -138,7 +138,7 @@ export const studiesRoute = new Hono<EdgeEnv>()
     const { id, stub } = studyOf(c);
     const snapshot = await stub.snapshot();
     if (!snapshot) throw studyNotFound();
-    return c.json(studyView(snapshot.study, snapshot.instances, snapshot.frames, (s) => maskPath(id, s)));
+    return c.json(studyView(snapshot.study, snapshot.instances, snapshot.frames, (s) => maskPath(id, s), (series, kind) => `${location(id)}/series/${encodeURIComponent(series)}/${kind}`));
   })
 
   .get('/:id/slices/:sop/mask', async (c) => mask(c, { sopInstanceUID: c.req.param('sop') }))

@@ -128,6 +128,14 @@ const SeriesView = z
         mostInfectedSlice: z.string().nullable().meta({ description: 'Its SOP Instance UID.' }),
         mostInfectedFrame: z.number().int().positive().optional().meta({ description: 'Its frame, when it is a frame of a multi-frame instance.' }),
         slicesFailed: z.number().int().nonnegative(),
+        dicom: z
+          .object({
+            segUrl: z.string().meta({ description: 'GET: the series’ DICOM Segmentation (infection and lung), application/dicom.' }),
+            srUrl: z.string().nullable().meta({ description: 'GET: its DICOM Structured Report (TID 1500) of the lung figures; null without them.' }),
+          })
+          .nullable()
+          .optional()
+          .meta({ description: 'The results as DICOM objects for a PACS; null when no slice of the series was segmented.' }),
       })
       .optional()
       .meta({ description: 'Once every slice of the series is settled.' }),

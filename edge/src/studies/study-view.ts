@@ -17,6 +17,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Where a slice's mask is served. */
 export type MaskUrl = (slice: SliceId) => string;
+/** Where a series' DICOM results are served. */
+export type DicomUrl = (seriesInstanceUID: string, kind: 'seg' | 'sr') => string;
 
 /** One slice as the view sees it: a single-frame instance, or one frame of a split one. */
 interface Slice extends SliceId {
@@ -26,7 +28,7 @@ interface Slice extends SliceId {
   outcome: SliceOutcome | null;
 }
 
-export function studyView(study: StudyRow, instances: InstanceRow[], frames: FrameRow[], maskUrl: MaskUrl): StudyView {
+export function studyView(study: StudyRow, instances: InstanceRow[], frames: FrameRow[], maskUrl: MaskUrl, dicomUrl?: DicomUrl): StudyView {
   const framesOf = new Map<string, FrameRow[]>();
   for (const f of frames) framesOf.set(f.sopInstanceUID, [...(framesOf.get(f.sopInstanceUID) ?? []), f]);
   const bySeries = new Map<string, Slice[]>();
@@ -50,7 +52,7 @@ export function studyView(study: StudyRow, instances: InstanceRow[], frames: Fra
       slicesDone: counted.filter((i) => i.state === 'done').length,
       slicesFailed: counted.filter((i) => i.state === 'failed').length,
     },
-    series: [...bySeries.values()].map((members) => seriesView(members, maskUrl)),
+    series: [...bySeries.values()].map((members) => seriesView(members, maskUrl, dicomUrl)),
     ...(study.webhook
       ? {
           webhook: {
@@ -87,7 +89,7 @@ function slicesOf(i: InstanceRow, frames: FrameRow[]): Slice[] {
   return frames.map((f) => ({ sopInstanceUID: f.sopInstanceUID, frame: f.frame, header: split.frames[f.frame - 1]!, state: f.state, reason: f.reason, outcome: f.outcome }));
 }
 
-function seriesView(members: Slice[], maskUrl: MaskUrl): SeriesView {
+function seriesView(members: Slice[], maskUrl: MaskUrl, dicomUrl: DicomUrl | undefined): SeriesView {
   const first = members[0]!.header;
   const skipped = members.filter((m) => m.state === 'skipped').map((m) => ({ ...sliceId(m), reason: m.reason ?? 'skipped' }));
   const slicesOf = members.filter((m) => m.state !== 'skipped');
@@ -118,6 +120,7 @@ function seriesView(members: Slice[], maskUrl: MaskUrl): SeriesView {
   const settled = slices.length > 0 && slices.every((s) => s.state === 'done' || s.state === 'failed');
   const done = slices.filter((s) => s.state === 'done');
   const infected = done.reduce((sum, s) => sum + (s.infectedPixels ?? 0), 0);
+  const lung = settled ? lungResults(order.slices.map((s) => byKey.get(s.key)!), spacing, order.sliceSpacingMm) : null;
   const most = done.reduce<SliceView | undefined>((best, s) => ((s.infectedPixels ?? 0) > (best?.infectedPixels ?? -1) ? s : best), undefined);
   return {
     seriesInstanceUID: first.seriesInstanceUID ?? null,
@@ -134,10 +137,11 @@ function seriesView(members: Slice[], maskUrl: MaskUrl): SeriesView {
       ? {
           results: {
             infectedVolumeMl: spacing && order.sliceSpacingMm !== undefined ? round(volumeMl(infected, spacing, order.sliceSpacingMm), 3) : null,
-            lung: lungResults(order.slices.map((s) => byKey.get(s.key)!), spacing, order.sliceSpacingMm),
+            lung,
             mostInfectedSlice: most && (most.infectedPixels ?? 0) > 0 ? most.sopInstanceUID : null,
             ...(most && (most.infectedPixels ?? 0) > 0 && most.frame !== undefined ? { mostInfectedFrame: most.frame } : {}),
             slicesFailed: slices.length - done.length,
+            ...(dicomUrl ? { dicom: first.seriesInstanceUID && done.length > 0 ? { segUrl: dicomUrl(first.seriesInstanceUID, 'seg'), srUrl: lung ? dicomUrl(first.seriesInstanceUID, 'sr') : null } : null } : {}),
           },
         }
       : {}),
