@@ -93,6 +93,10 @@ export async function seriesDicomObjects(
   if (missing.length > 0 || headers.some((h) => !h.imagePositionPatient)) {
     throw new EdgeError(422, 'series_geometry_missing', `the series lacks ${[...missing, ...(headers.some((h) => !h.imagePositionPatient) ? ['imagePositionPatient'] : [])].join(', ')}: a segmentation could not place its frames`, { field: 'seriesUid' });
   }
+  // The model that made the masks, as the slices recorded it; `model` (the configured one) for outcomes stored before they did.
+  const firstDone = done[0]!;
+  const outcome = firstDone.frame === undefined ? rows.get(firstDone.sopInstanceUID)?.outcome : snapshot.frames.find((f) => f.sopInstanceUID === firstDone.sopInstanceUID && f.frame === firstDone.frame)?.outcome;
+  const madeBy = outcome?.model ?? model;
   const studyInstanceUID = study.studyInstanceUID ?? first.studyInstanceUID!;
   const patientStudy = snapshot.instances.find((i) => i.header.patientStudy)?.header.patientStudy;
   const uids = await objectUids(study, seriesInstanceUID);
@@ -128,7 +132,7 @@ export async function seriesDicomObjects(
       },
       uids: uids.seg,
       createdAt,
-      model,
+      model: madeBy,
       softwareVersion: EQUIPMENT.softwareVersion,
     });
     out.push({ kind: 'seg', sourceSeriesInstanceUID: seriesInstanceUID, studyInstanceUID, sopClassUID: SEGMENTATION_SOP_CLASS_UID, sopInstanceUID: uids.seg.sopInstanceUID, bytes: seg });
@@ -143,7 +147,7 @@ export async function seriesDicomObjects(
       measurements: lung,
       uids: uids.sr,
       createdAt,
-      model,
+      model: madeBy,
       softwareVersion: EQUIPMENT.softwareVersion,
     });
     out.push({ kind: 'sr', sourceSeriesInstanceUID: seriesInstanceUID, studyInstanceUID, sopClassUID: COMPREHENSIVE_SR_SOP_CLASS_UID, sopInstanceUID: uids.sr.sopInstanceUID, bytes: sr });

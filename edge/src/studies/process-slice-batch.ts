@@ -174,6 +174,7 @@ async function storeMask(env: EdgeBindings, tenant: string, studyId: string, sop
       height: inference.originalHeight,
       cached: inference.cached,
       lung: sliceLungOutcome(rendered.lung),
+      model: inference.model,
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { WindowOption } from '../imaging/window.js';
+import { ModelId } from '../../../shared/model-id.js';
 
 export const StudyStatus = z.enum(['receiving', 'queued', 'processing', 'completed', 'failed', 'expired']);
 export type StudyStatus = z.infer<typeof StudyStatus>;
@@ -46,6 +47,8 @@ export const SliceOutcome = z.object({
   height: z.number().int().positive(),
   cached: z.boolean(),
   lung: SliceLungOutcome.optional(),
+  /** The model that made the mask (absent in outcomes stored before it was kept): the SEG names it. */
+  model: ModelId.optional(),
 });
 export type SliceOutcome = z.infer<typeof SliceOutcome>;
 
