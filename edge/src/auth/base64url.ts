@@ -3,6 +3,8 @@
  * they survive URLs, headers and copy-paste untouched. Web APIs only (runs in workerd and Node).
  */
 
+import { base64ToBytes } from '../imaging/base64.js';
+
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
 /**
@@ -24,15 +26,8 @@ export function encodeBase64url(bytes: Uint8Array): string {
 export function decodeBase64url(text: string): Uint8Array | undefined {
   if (!BASE64URL.test(text) || text.length % 4 === 1) return undefined;
   const padded = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
-  let binary: string;
-  try {
-    binary = atob(padded);
-  } catch {
-    return undefined;
-  }
-  const bytes = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-  // atob ignores non-zero trailing bits; re-encoding catches a second spelling of the same bytes.
-  return encodeBase64url(bytes) === text ? bytes : undefined;
+  // Strict: one spelling per value (atob would ignore non-zero trailing bits).
+  return base64ToBytes(padded);
 }
 
 /** Base64url of UTF-8 text (upload token payloads are JSON). */
