@@ -10,7 +10,7 @@
  *
  *     npm run bench:dicom-out -- [runs]
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,13 +145,10 @@ try {
   for (const [name, bytes] of [['SEG', seg], ['SR', sr]] as const) {
     const file = join(dir, `${name}.dcm`);
     writeFileSync(file, bytes);
-    let output: string;
-    try {
-      output = execFileSync('dciodvfy', [file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string };
-      output = `${e.stdout ?? ''}${e.stderr ?? ''}`;
-    }
+    // dciodvfy reports on stderr and exits 0 even with errors: read both streams.
+    const run = spawnSync('dciodvfy', [file], { encoding: 'utf8' });
+    if (run.error) throw run.error;
+    const output = `${run.stdout}${run.stderr}`;
     const lines = output.split('\n').filter((l) => l.trim() !== '');
     const errors = lines.filter((l) => l.startsWith('Error'));
     const warnings = new Map<string, number>();
