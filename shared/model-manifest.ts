@@ -30,6 +30,12 @@ export const ModelManifest = z
      * on constant weights (activations fp32), which runtimes should fold to fp32 at load.
      */
     weightStorage: z.enum(['fp32', 'int8-dequantize-at-load']).default('fp32'),
+    /**
+     * What the file computes in. `fp32`: float activations. `int8-qdq`: activations quantised
+     * (QuantizeLinear/DequantizeLinear pairs with calibrated scales, models/quantize/), which
+     * onnxruntime runs as int8 kernels (QLinearConv) when its QDQ passes are on.
+     */
+    activations: z.enum(['fp32', 'int8-qdq']).default('fp32'),
     description: z.string().optional(),
     training: z.record(z.string(), z.unknown()).optional(),
     scores: z.record(z.string(), z.unknown()).optional(),

@@ -84,6 +84,7 @@ export async function prepareReferenceModel(opts: {
     probabilityOutput: 'prob',
     normalization: { mean: [...IMAGENET.mean], std: [...IMAGENET.std] },
     weightStorage: 'fp32',
+    activations: 'fp32',
     description: 'Randomly initialised BSNet with the reference architecture, for benchmarks only. It segments nothing.',
   };
   const manifestPath = join(benchDir, 'bsnet-ref.manifest.json');

@@ -27,6 +27,7 @@ export async function writeStandInModel(dir: string, opts: { channels?: number; 
     probabilityOutput: 'prob',
     normalization: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
     weightStorage: 'fp32',
+    activations: 'fp32',
     description: 'Randomly weighted network with BSNet\'s input/output contract, generated from code. It segments nothing.',
   };
   const manifestPath = join(dir, 'manifest.json');

@@ -30,7 +30,7 @@ export function providerCandidates(requested: 'auto' | ExecutionProvider): Execu
 }
 
 /** The manifest facts a session needs (a whole ModelManifest will do). */
-export type BackendManifest = Pick<ModelManifest, 'inputName' | 'probabilityOutput' | 'inputSize' | 'normalization' | 'weightStorage'>;
+export type BackendManifest = Pick<ModelManifest, 'inputName' | 'probabilityOutput' | 'inputSize' | 'normalization' | 'weightStorage'> & Partial<Pick<ModelManifest, 'activations'>>;
 
 export interface OrtBackendOptions {
   /** The ONNX file's bytes, already sha256-verified by loadModel. */
@@ -53,7 +53,9 @@ export class SessionInitError extends Error {
 }
 
 /** The session options of every session the worker runs, for one model and provider. */
-function sessionOptions(weightStorage: BackendManifest['weightStorage'], provider: ExecutionProvider, intraOpThreads: number): ort.InferenceSession.SessionOptions {
+function sessionOptions(manifest: BackendManifest, provider: ExecutionProvider, intraOpThreads: number): ort.InferenceSession.SessionOptions {
+  // An int8-qdq file needs the QDQ passes: they turn DQ -> Conv -> Q into int8 QLinearConv.
+  const foldWeights = manifest.weightStorage === 'int8-dequantize-at-load' && (manifest.activations ?? 'fp32') === 'fp32';
   return {
     executionProviders: [PROVIDER_CONFIG[provider]],
     intraOpNumThreads: intraOpThreads,
@@ -64,7 +66,7 @@ function sessionOptions(weightStorage: BackendManifest['weightStorage'], provide
     // weights would be dequantised on every run and block the NCHWc conv layout. These weights
     // are constants: disabling the QDQ passes lets constant folding turn them into fp32 at load
     // (measured 1.18x faster per image on the shipped file).
-    ...(weightStorage === 'int8-dequantize-at-load' ? { extra: { session: { disable_quant_qdq: '1' } } } : {}),
+    ...(foldWeights ? { extra: { session: { disable_quant_qdq: '1' } } } : {}),
   };
 }
 
@@ -120,7 +122,7 @@ export class OrtBackend {
     for (const provider of options.providers) {
       let backend: OrtBackend | undefined;
       try {
-        const session = await ort.InferenceSession.create(modelBytes, sessionOptions(manifest.weightStorage, provider, intraOpThreads));
+        const session = await ort.InferenceSession.create(modelBytes, sessionOptions(manifest, provider, intraOpThreads));
         backend = new OrtBackend(session, manifest, provider, attempts);
         // A provider can load and still fail at the first run (missing kernels, no adapter):
         // warm up before claiming it, so /readyz only reports a provider that has computed.
