@@ -27,6 +27,8 @@ Load
   --warmup <n>           warm-up requests before each level (default 2)
 Baselines
   --bare-images <n>      images timed per batch size in the bare loop (default 8, >= 2 runs)
+  --baseline-model <m>   also time the bare loop on this manifest (e.g. the fp32 file when
+                         --model is its int8 one) and give the worker's ratio to it
   --no-torch             skip the PyTorch eager comparison
   --torch-iters <n>      timed iterations of bench_torch.py (default 6)
   --python <path>        python with torch and onnx (default /usr/bin/python3)
@@ -43,6 +45,7 @@ export interface BenchOptions {
   requests?: number;
   warmup: number;
   bareImages: number;
+  baselineModel?: string;
   torch: boolean;
   torchIters: number;
   python: string;
@@ -63,6 +66,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       requests: { type: 'string' },
       warmup: { type: 'string', default: '2' },
       'bare-images': { type: 'string', default: '8' },
+      'baseline-model': { type: 'string' },
       'no-torch': { type: 'boolean', default: false },
       'torch-iters': { type: 'string', default: '6' },
       python: { type: 'string', default: '/usr/bin/python3' },
@@ -91,6 +95,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     requests: int('requests', values.requests, 1),
     warmup: int('warmup', values.warmup, 0)!,
     bareImages: int('bare-images', values['bare-images'], 1)!,
+    ...(values['baseline-model'] ? { baselineModel: resolve(values['baseline-model']) } : {}),
     torch: !values['no-torch'],
     torchIters: int('torch-iters', values['torch-iters'], 1)!,
     python: values.python,

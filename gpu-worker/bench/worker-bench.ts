@@ -24,6 +24,8 @@ import { histogramMean, InferClient, runClosedLoop, scrapeHistogram, type LoadRe
 import { prepareReferenceModel, prepareStandInModel, type PreparedModel } from './reference-model.js';
 import { runTorchBaseline, type TorchOutcome } from './torch-baseline.js';
 
+/** The int8 issue's target: the quantised worker at least twice the float file's bare loop. */
+const TARGET_VS_BASELINE = 2;
 /** Stated in the issue: the worker under load within 10% of a bare session loop... */
 const TARGET_WORKER_VS_BARE = 0.9;
 /** ...and at least 1.6x PyTorch eager on the same network. */
@@ -97,6 +99,14 @@ async function main(): Promise<void> {
   const bare: BareResult[] = await runBareSessionLoop(model.bytes, manifest, { batchSizes, images: opts.bareImages, warmup: 1 });
   for (const b of bare) progress(`batch ${b.batch}: ${fmt(b.imagesPerSecond)} images/s (${b.runs} runs, ${fmt(b.msPerBatch, 0)} ms per batch)`);
   const bestBare = bare.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
+  // The same loop on another file (the float model when --model is its int8 one), in this run.
+  let baseline: { manifest: typeof manifest; bare: BareResult[]; best: BareResult } | undefined;
+  if (opts.baselineModel) {
+    const other = await loadModel(opts.baselineModel);
+    const results = await runBareSessionLoop(other.bytes, other.manifest, { batchSizes, images: opts.bareImages, warmup: 1 });
+    for (const b of results) progress(`baseline ${other.manifest.version} batch ${b.batch}: ${fmt(b.imagesPerSecond)} images/s`);
+    baseline = { manifest: other.manifest, bare: results, best: results.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a)) };
+  }
 
   // 3. The worker under closed-loop load.
   process.stderr.write('[3/4] worker under closed-loop load\n');
@@ -149,6 +159,7 @@ async function main(): Promise<void> {
   // Report.
   const rows: string[][] = [['', 'images/s', 'p50 ms', 'p99 ms', 'mean batch', 'requests', 'errors']];
   for (const b of bare) rows.push([`bare session, batch ${b.batch}`, fmt(b.imagesPerSecond), '', '', String(b.batch), `${b.images} img`, '']);
+  for (const b of baseline?.bare ?? []) rows.push([`bare session ${baseline!.manifest.version}, batch ${b.batch}`, fmt(b.imagesPerSecond), '', '', String(b.batch), `${b.images} img`, '']);
   for (const l of levels) {
     rows.push([`worker c=${l.concurrency}`, fmt(l.imagesPerSecond), fmt(l.latencyMs.p50, 0), fmt(l.latencyMs.p99, 0), fmt(l.meanBatchSize), String(l.requests), String(l.errors)]);
   }
@@ -166,6 +177,13 @@ async function main(): Promise<void> {
     ratios[`worker_c${l.concurrency}_vs_bare`] = r;
     const note = l.concurrency > 1 ? `target >= ${TARGET_WORKER_VS_BARE.toFixed(2)}: ${verdict(r, TARGET_WORKER_VS_BARE)}` : '(no load, so no batching: for reference)';
     ratioLines.push([`worker c=${l.concurrency} / bare batch ${bestBare.batch}`, fmt(r), note]);
+  }
+  if (baseline) {
+    for (const l of levels) {
+      const r = l.imagesPerSecond / baseline.best.imagesPerSecond;
+      ratios[`worker_c${l.concurrency}_vs_baseline_bare`] = r;
+      ratioLines.push([`worker c=${l.concurrency} / bare ${baseline.manifest.version} batch ${baseline.best.batch}`, fmt(r), l.concurrency > 1 ? `target >= ${TARGET_VS_BASELINE.toFixed(2)}: ${verdict(r, TARGET_VS_BASELINE)}` : '(no load: for reference)']);
+    }
   }
   const top = levels.reduce<LevelReport | undefined>((a, b) => (!a || b.concurrency > a.concurrency ? b : a), undefined);
   if (top && torch.ok) {
@@ -204,6 +222,7 @@ async function main(): Promise<void> {
       levels,
     },
     bare: { intraOpThreads: cores, results: bare, best: { batch: bestBare.batch, imagesPerSecond: bestBare.imagesPerSecond } },
+    ...(baseline ? { baselineBare: { manifest: relative(REPO_ROOT, opts.baselineModel!), version: baseline.manifest.version, results: baseline.bare, best: { batch: baseline.best.batch, imagesPerSecond: baseline.best.imagesPerSecond } } } : {}),
     pytorch: torch.ok ? { ...torch.result, command: torch.command } : { skipped: torch.reason },
     ratios,
     targets: { workerVsBare: TARGET_WORKER_VS_BARE, workerVsPytorch: TARGET_WORKER_VS_TORCH },
