@@ -57,7 +57,9 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop(0));
 
-  start(bin('tsx'), ['gpu-worker/src/main.ts'], { BSNET_WORKER_PORT: String(workerPort) });
+  // The local stack runs on this machine's CPU: the worker's CPU default is the int8-activation
+  // file (about 3x the float one here). BSNET_EXECUTION_PROVIDER=auto npm start tries a GPU first.
+  start(bin('tsx'), ['gpu-worker/src/main.ts'], { BSNET_WORKER_PORT: String(workerPort), BSNET_EXECUTION_PROVIDER: process.env['BSNET_EXECUTION_PROVIDER'] ?? 'cpu' });
   const model = await waitFor(
     'the GPU worker',
     async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/env-config.js';
-import { DEV_HMAC_SECRET, loadConfig } from './config.js';
+import { DEFAULT_CPU_MANIFEST, DEFAULT_MANIFEST, DEV_HMAC_SECRET, loadConfig } from './config.js';
 
 describe('GPU worker config', () => {
   it('runs on embedded defaults outside production', () => {
@@ -8,6 +8,14 @@ describe('GPU worker config', () => {
     expect(c).toMatchObject({ host: '127.0.0.1', port: 8081, executionProvider: 'auto', hmacSecret: DEV_HMAC_SECRET, maxBatch: 8 });
     expect(c.intraOpThreads).toBeGreaterThanOrEqual(1);
     expect(c.logLevel).toBe('info');
+  });
+
+  it('serves the int8-activation file on the CPU provider and the float file elsewhere, unless a manifest is named', () => {
+    expect(loadConfig({ BSNET_EXECUTION_PROVIDER: 'cpu' }).manifestPath).toBe(DEFAULT_CPU_MANIFEST);
+    expect(DEFAULT_CPU_MANIFEST).toMatch(/models\/bsnet-int8\.manifest\.json$/);
+    for (const provider of ['auto', 'cuda', 'webgpu']) expect(loadConfig({ BSNET_EXECUTION_PROVIDER: provider }).manifestPath).toBe(DEFAULT_MANIFEST);
+    expect(loadConfig({}).manifestPath).toBe(DEFAULT_MANIFEST);
+    expect(loadConfig({ BSNET_EXECUTION_PROVIDER: 'cpu', BSNET_MODEL_MANIFEST: '/m.json' }).manifestPath).toBe('/m.json');
   });
 
   it('takes the log level from BSNET_LOG like every other variable', () => {

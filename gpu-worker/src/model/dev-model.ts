@@ -1,5 +1,6 @@
 /**
- * Trained weights ship in models/ (bsnet.manifest.json beside bsnet-v1.onnx). A checkout
+ * Trained weights ship in models/ (bsnet.manifest.json beside bsnet-v1.onnx, and its int8 sibling
+ * bsnet-int8.manifest.json, the CPU default). A checkout
  * without the model file (a sparse or shallow copy, a file not yet fetched) still lets a local
  * `npm start` run the whole stack: it serves the code-generated stand-in network, loudly.
  * Only development does: in production, staging or anything else a missing model is an error.
@@ -10,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../../shared/env-config.js';
 import { ModelManifest } from '../../../shared/model-manifest.js';
-import { DEFAULT_MANIFEST, type WorkerConfig } from '../config.js';
+import { DEFAULT_CPU_MANIFEST, DEFAULT_MANIFEST, type WorkerConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { STAND_IN_NAME, writeStandInModel } from '../../../models/stand-in/write-stand-in.js';
 
@@ -26,7 +27,8 @@ async function modelPresent(manifestPath: string): Promise<boolean> {
 
 /** The config to start with: as given, or pointing at the stand-in when the default model is absent. */
 export async function resolveDevModel(config: WorkerConfig, log: Logger): Promise<WorkerConfig> {
-  if (config.manifestPath !== DEFAULT_MANIFEST || (await modelPresent(config.manifestPath))) return config;
+  const isDefault = config.manifestPath === DEFAULT_MANIFEST || config.manifestPath === DEFAULT_CPU_MANIFEST;
+  if (!isDefault || (await modelPresent(config.manifestPath))) return config;
   if (!config.development) throw new ConfigError(`no model at ${config.manifestPath} (or the ONNX file it names is missing); only NODE_ENV=development serves the stand-in`);
   const manifestPath = await writeStandInModel(STAND_IN_DIR);
   log.warn('no model file in models/: serving the UNTRAINED stand-in network', { model: STAND_IN_NAME, manifestPath });
