@@ -1,5 +1,5 @@
 /**
- * `npm run bench:study -- [--slices N] [--size S] [--model stand-in|shipped]`: one CT study end
+ * `npm run bench:study -- [--slices N] [--size S] [--model stand-in|shipped|shipped-int8]`: one CT study end
  * to end through the local stack (the real Worker in workerd via wrangler's test harness, with
  * miniflare's D1, R2, Durable Objects and Queues, in front of a real GPU worker on 127.0.0.1, as
  * tests/edge/studies.test.ts runs it), against the GPU worker's own throughput in the same run.
@@ -38,7 +38,9 @@ import { classifyUpload } from '../src/upload/read-slices.js';
 const HELP = `Usage: npm run bench:study -- [options]
   --slices <n>                 slices in the study (default 120)
   --size <px>                  rows = columns of each CT slice (default 512)
-  --model stand-in|shipped     the GPU worker's model (default stand-in; shipped = models/bsnet.manifest.json, ~1 slice/s on CPU)
+  --model stand-in|shipped|shipped-int8
+                               the GPU worker's model (default stand-in; shipped = models/bsnet.manifest.json, ~1 slice/s
+                               on CPU; shipped-int8 = models/bsnet-int8.manifest.json, the CPU default, ~3 slices/s)
   --per-call <n>               instances per STOW-RS upload call (default 40, fewer when the body would pass MAX_BODY_BYTES)
   -h, --help                   this text`;
 
@@ -71,7 +73,8 @@ const positiveInt = (name: string, raw: string): number => {
 const SLICES = positiveInt('slices', args.slices);
 const SIZE = positiveInt('size', args.size);
 const PER_CALL = positiveInt('per-call', args['per-call']);
-if (args.model !== 'stand-in' && args.model !== 'shipped') throw new Error(`--model must be stand-in or shipped, got "${args.model}"`);
+const MANIFESTS: Record<string, string> = { shipped: 'models/bsnet.manifest.json', 'shipped-int8': 'models/bsnet-int8.manifest.json' };
+if (args.model !== 'stand-in' && !(args.model in MANIFESTS)) throw new Error(`--model must be stand-in, shipped or shipped-int8, got "${args.model}"`);
 const MODEL = args.model;
 
 const progress = (msg: string) => process.stderr.write(`  ${msg}\n`);
@@ -190,7 +193,7 @@ async function main(): Promise<void> {
 
     // 2. The stack.
     process.stderr.write('[2/4] edge stack\n');
-    const workerEnv: Record<string, string> = MODEL === 'shipped' ? { BSNET_MODEL_MANIFEST: join(ROOT, 'models/bsnet.manifest.json'), BSNET_INTRA_OP_THREADS: '0' } : {};
+    const workerEnv: Record<string, string> = MODEL !== 'stand-in' ? { BSNET_MODEL_MANIFEST: join(ROOT, MANIFESTS[MODEL]!), BSNET_INTRA_OP_THREADS: '0' } : {};
     const t0 = performance.now();
     stack = await startEdgeStack({
       workerEnv,
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
     const manifest = harness.worker.state.manifest;
     if (!manifest) throw new Error('the GPU worker has no model loaded');
     console.log(
-      `model     ${MODEL === 'shipped' ? 'shipped' : 'stand-in (the harness default; --model shipped for BSNet)'}: ${manifest.name}@${manifest.version} ${manifest.inputSize}x${manifest.inputSize}, sha256 ${manifest.sha256.slice(0, 12)}`,
+      `model     ${MODEL !== 'stand-in' ? MODEL : 'stand-in (the harness default; --model shipped or shipped-int8 for BSNet)'}: ${manifest.name}@${manifest.version} ${manifest.inputSize}x${manifest.inputSize}, sha256 ${manifest.sha256.slice(0, 12)}`,
     );
     console.log(
       `worker    in this process at ${harness.worker.url}: max batch ${cfg.maxBatch}, max queue delay ${cfg.maxQueueDelayMs} ms, ${cfg.sessionThreads} session thread(s) x ${cfg.intraOpThreads} intra-op thread(s), CPU EP; stack up in ${s(startMs)}`,
@@ -259,7 +262,7 @@ async function main(): Promise<void> {
     let last = -1;
     const steps: { ms: number; done: number }[] = [];
     let study: any;
-    const timeoutMs = MODEL === 'shipped' ? SLICES * 10_000 + 120_000 : 300_000;
+    const timeoutMs = MODEL !== 'stand-in' ? SLICES * 10_000 + 120_000 : 300_000;
     for (;;) {
       const res = await stack.fetch(`/v1/studies/${id}`, { headers: auth });
       study = await res.json();
