@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { recordScores } from './record-scores.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../../shared/worker-readiness.js';
 import { evaluateModel, type EvaluationResult } from './evaluate-model.js';
+import { evaluateVariants } from './robustness/evaluate-variants.js';
 
 const DEFAULT_MODEL = fileURLToPath(new URL('../bsnet.manifest.json', import.meta.url));
 const PROVIDERS = ['auto', ...EXECUTION_PROVIDERS] as const;
@@ -29,6 +30,9 @@ const USAGE = `usage: npm run evaluate -- --images <dir> --masks <dir> [options]
   --limit <n>           only the first n slices, in name order
   --names <file>        only the slices named in this file, one stem per line (e.g. models/splits/covid-semiseg-val.txt)
   --restrict-to-lung    cut each map to the slice's lung mask before scoring (the edge's RESTRICT_TO_LUNG)
+  --variants            score each robustness variant (CT DICOM in HU stored as scanners do, phone
+                        photos of a screen: models/evaluate/robustness/) through the product's own
+                        decode and preprocessing, beside the clean upload
   --record <key>        store the scores in the model's manifest under scores.<key>`;
 
 class UsageError extends Error {}
@@ -46,6 +50,7 @@ interface CliArgs {
   record?: string;
   names?: string;
   restrictToLung: boolean;
+  variants: boolean;
 }
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -75,6 +80,7 @@ function parseCliArgs(argv: string[]): CliArgs {
         record: { type: 'string' },
         names: { type: 'string' },
         'restrict-to-lung': { type: 'boolean', default: false },
+        variants: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -106,6 +112,7 @@ function parseCliArgs(argv: string[]): CliArgs {
     record: values.record,
     names: values.names,
     restrictToLung: values['restrict-to-lung'],
+    variants: values.variants,
   };
 }
 
@@ -128,6 +135,34 @@ function formatTable(r: EvaluationResult): string {
   ].join('\n');
 }
 
+/** --variants: every robustness variant's scores beside the clean upload's, one table. */
+async function variantsTable(args: CliArgs): Promise<number> {
+  const started = performance.now();
+  const r = await evaluateVariants({
+    manifestPath: args.model,
+    images: args.images,
+    masks: args.masks,
+    limit: args.limit,
+    names: args.names ? await readNames(args.names) : undefined,
+    onProgress: (variant, done, total) => process.stderr.write(process.stderr.isTTY ? `\r${variant}: ${done}/${total}${done === total ? '\n' : ''}` : done === total ? `${variant}: ${total}\n` : ''),
+  });
+  const clean = r.scores.find((s) => s.family === 'clean');
+  const width = Math.max(...r.scores.map((s) => s.name.length));
+  console.log(`model     ${r.model.name} ${r.model.version} (cpu), ${r.scores[0]?.count ?? 0} slices, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`\n${'variant'.padEnd(width)}  family  mean Dice  vs clean  Dice@0.5  vs clean  Specificity`);
+  for (const s of r.scores) {
+    const d = (v: number, c: number | undefined) => (c === undefined || s === clean ? '' : `${v - c >= 0 ? '+' : ''}${(v - c).toFixed(3)}`);
+    console.log(`${s.name.padEnd(width)}  ${s.family.padEnd(6)}  ${s.meanDice.toFixed(3).padStart(9)}  ${d(s.meanDice, clean?.meanDice).padStart(8)}  ${s.dice05.toFixed(3).padStart(8)}  ${d(s.dice05, clean?.dice05).padStart(8)}  ${s.meanSpecificity.toFixed(3).padStart(11)}`);
+  }
+  if (args.json) {
+    const out = resolve(args.json);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, JSON.stringify({ ...r, images: resolve(args.images), masks: resolve(args.masks) }, null, 2) + '\n');
+    console.log(`\nwrote ${out}`);
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   let args: CliArgs;
   try {
@@ -141,6 +176,7 @@ async function main(): Promise<number> {
     console.error(`error: ${err.message}\n\n${USAGE}`);
     return 2;
   }
+  if (args.variants) return variantsTable(args);
   try {
     const result = await evaluateModel({
       manifestPath: args.model,

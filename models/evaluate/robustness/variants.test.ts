@@ -1,0 +1,57 @@
+/**
+ * The robustness variants on a real labelled slice, through the product's decoders: each upload
+ * decodes (DICOM in HU, JPEG with its EXIF orientation undone) to an image of its ground truth's
+ * size, the CT ones clip at -1024 HU as stored CT does, and the geometric photo variants move the
+ * mask with the image.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nodeCodecWasm } from '../../../edge/src/decode/dicom/codecs/codec-wasm.node.js';
+import { toGray8 } from '../../../edge/src/imaging/to-gray8.js';
+import { DEFAULT_WINDOW_OPTION } from '../../../edge/src/imaging/window.js';
+import { decodeUpload } from '../../../edge/src/upload/decode-upload.js';
+import { classifyUpload } from '../../../edge/src/upload/read-slices.js';
+import { listSlices, loadSlice } from '../load-slices.js';
+import { VARIANTS } from './variants.js';
+
+const minOf = (data: ArrayLike<number>): number => Array.prototype.reduce.call(data, (m: number, v: number) => Math.min(m, v), Infinity) as number;
+const DATA = new URL('../../../../shared/data/covid-semiseg/train/', import.meta.url).pathname;
+
+describe('robustness variants', () => {
+  it('decode through the product to their ground truth’s size; CT clips at -1024 HU; photos move the mask with the image', async () => {
+    const [file] = await listSlices(`${DATA}images`, `${DATA}masks`, { names: ['2'] });
+    const slice = await loadSlice(file!);
+    const dir = await mkdtemp(join(tmpdir(), 'bsnet-variants-test-'));
+    try {
+      const names = new Set<string>();
+      for (const variant of VARIANTS) {
+        names.add(variant.name);
+        const upload = await variant.make(slice, dir);
+        const decoded = await decodeUpload(classifyUpload(upload.bytes, upload.contentType, 'variant'), nodeCodecWasm);
+        const gray = toGray8(decoded, upload.window ?? DEFAULT_WINDOW_OPTION);
+        const upright = { width: decoded.kind === 'gray' ? (decoded.sourceWidth ?? gray.width) : gray.width, height: decoded.kind === 'gray' ? (decoded.sourceHeight ?? gray.height) : gray.height };
+        if (variant.family === 'hu') {
+          // A 512x512 stretch of the slice, scored back at the mask's size.
+          expect(decoded.kind === 'hounsfield' || variant.name.startsWith('ct-gray8'), variant.name).toBe(true);
+          expect([gray.width, gray.height]).toEqual([512, 512]);
+          if (decoded.kind === 'hounsfield') expect(minOf(decoded.data)).toBeGreaterThanOrEqual(-1024);
+        } else {
+          expect([upright.width, upright.height], variant.name).toEqual([upload.mask.width, upload.mask.height]);
+        }
+        const inside = upload.mask.data.reduce((n, v) => n + (v > 128 ? 1 : 0), 0);
+        expect(inside, variant.name).toBeGreaterThan(0);
+      }
+      expect(names.size).toBe(VARIANTS.length);
+      // Air below -1024 HU in the lung window's terms is clipped: the darkest gray becomes ~55, not 0.
+      const ct = VARIANTS.find((v) => v.name.startsWith('ct-unsigned-12bit ('))!;
+      const upload = await ct.make(slice, dir);
+      const gray = toGray8(await decodeUpload(classifyUpload(upload.bytes, upload.contentType, 'v'), nodeCodecWasm));
+      expect(minOf(gray.data)).toBeGreaterThanOrEqual(50);
+      expect(minOf(slice.image.data)).toBeLessThan(10);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
