@@ -16,7 +16,11 @@ import { classifyUpload } from '../../../edge/src/upload/read-slices.js';
 import { listSlices, loadSlice } from '../load-slices.js';
 import { VARIANTS } from './variants.js';
 
-const minOf = (data: ArrayLike<number>): number => Array.prototype.reduce.call(data, (m: number, v: number) => Math.min(m, v), Infinity) as number;
+function minOf(data: ArrayLike<number>): number {
+  let min = Infinity;
+  for (let i = 0; i < data.length; i++) min = Math.min(min, data[i]!);
+  return min;
+}
 const DATA = new URL('../../../../shared/data/covid-semiseg/train/', import.meta.url).pathname;
 
 describe('robustness variants', () => {
