@@ -35,6 +35,8 @@ export const CODES = {
   // The SR's measurements.
   ctChest: code('24627-2', 'LN', 'CT Chest'),
   volume: code('118565006', 'SCT', 'Volume'),
+  findingSite: code('363698007', 'SCT', 'Finding Site'),
+  laterality: code('272741003', 'SCT', 'Laterality'),
   left: code('7771000', 'SCT', 'Left'),
   right: code('24028007', 'SCT', 'Right'),
   involvementPercent: code('LUNG-PCT', PRIVATE_SCHEME.CodingSchemeDesignator, 'Percentage of lung volume involved'),

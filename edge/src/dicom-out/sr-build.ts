@@ -78,7 +78,7 @@ export async function buildStructuredReport(input: SrInput): Promise<Uint8Array>
   if (m.left) sides.push(['Left ', m.left, CODES.left]);
   if (m.right) sides.push(['Right ', m.right, CODES.right]);
   for (const [prefix, v, laterality] of sides) {
-    const site = codeItem('HAS CONCEPT MOD', dcmSct.findingSite, CODES.lung, laterality ? [codeItem('HAS CONCEPT MOD', dcmSct.laterality, laterality)] : undefined);
+    const site = codeItem('HAS CONCEPT MOD', CODES.findingSite, CODES.lung, laterality ? [codeItem('HAS CONCEPT MOD', CODES.laterality, laterality)] : undefined);
     groups.push(
       await group(input, capitalised(`${prefix}lung infection`), input.seg.infectionSegment, CODES.opacity, site, [
         numItem(CODES.volume, round(v.infectedVolumeMl, 3), CODES.milliliter),
@@ -142,11 +142,6 @@ export async function buildStructuredReport(input: SrInput): Promise<Uint8Array>
   };
   return writePart10(dataset);
 }
-
-const dcmSct = {
-  findingSite: { CodeValue: '363698007', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Finding Site' },
-  laterality: { CodeValue: '272741003', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Laterality' },
-} as const;
 
 /** TID 1411: tracking identifiers, the finding, the referenced segment and its source series, the finding site, the measurements. */
 async function group(input: SrInput, name: string, segment: number, finding: Code, site: Item, measurements: Item[]): Promise<Item> {

@@ -56,7 +56,7 @@ export async function studyDicomObjects(bucket: R2Bucket, snapshot: StudySnapsho
   const out: DicomObject[] = [];
   for (const series of view.series) {
     if (!series.seriesInstanceUID || !series.results || !series.slices.some((s) => s.state === 'done')) continue;
-    out.push(...(await seriesDicomObjects(bucket, snapshot, series.seriesInstanceUID, model)));
+    out.push(...(await seriesObjects(bucket, snapshot, series, model, ['seg', 'sr'])));
   }
   return out;
 }
@@ -77,10 +77,16 @@ export async function seriesDicomObjects(
   model: ModelName,
   kinds: readonly DicomObject['kind'][] = ['seg', 'sr'],
 ): Promise<DicomObject[]> {
-  const { study } = snapshot;
-  const view = studyView(study, snapshot.instances, snapshot.frames, () => '');
+  const view = studyView(snapshot.study, snapshot.instances, snapshot.frames, () => '');
   const series = view.series.find((s) => s.seriesInstanceUID === seriesInstanceUID);
   if (!series) throw new EdgeError(404, 'series_not_found', 'no series with this Series Instance UID in the study', { field: 'seriesUid' });
+  return seriesObjects(bucket, snapshot, series, model, kinds);
+}
+
+/** seriesDicomObjects for a series of the study's view (studyDicomObjects builds the view once for all). */
+async function seriesObjects(bucket: R2Bucket, snapshot: StudySnapshot, series: SeriesView, model: ModelName, kinds: readonly DicomObject['kind'][]): Promise<DicomObject[]> {
+  const { study } = snapshot;
+  const seriesInstanceUID = series.seriesInstanceUID!;
   const done = series.slices.filter((s) => s.state === 'done');
   if (!series.results || done.length === 0) {
     throw new EdgeError(409, 'series_not_ready', series.results ? 'no slice of this series was segmented' : 'the series still has slices to segment', { field: 'seriesUid' });
@@ -154,9 +160,6 @@ export async function seriesDicomObjects(
   }
   return out;
 }
-
-/** The series whose measurements the SR would hold; exported for the routes' checks. */
-export type { SeriesView };
 
 /** A slice's header: the instance's, or for a frame of a multi-frame instance that frame's (per-frame geometry). */
 function sliceHeader(row: InstanceRow, frame: number | undefined): InstanceHeader {

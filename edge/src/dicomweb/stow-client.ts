@@ -7,6 +7,7 @@
  * UIDs and Failure Reasons, which end up in the study's record.
  */
 import { concatBytes } from '../../../shared/concat-bytes.js';
+import { bytesToBase64 } from '../imaging/base64.js';
 import type { DestinationAuth } from './destination-schemas.js';
 import { parseStowResponse, type FailedInstance } from './read-stow-response.js';
 
@@ -44,8 +45,7 @@ function authorization(auth: DestinationAuth): string | undefined {
   if (auth.type === 'none') return undefined;
   if (auth.type === 'bearer') return `Bearer ${auth.token}`;
   // RFC 7617 §2.1: user-id ":" password, UTF-8, base64.
-  const bytes = new TextEncoder().encode(`${auth.username}:${auth.password}`);
-  return `Basic ${btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(''))}`;
+  return `Basic ${bytesToBase64(new TextEncoder().encode(`${auth.username}:${auth.password}`))}`;
 }
 
 /** The multipart/related body (RFC 2387): one application/dicom part per instance. */
