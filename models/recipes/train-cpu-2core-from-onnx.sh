@@ -9,19 +9,21 @@
 #      average of the weights (decay 0.99 per step, ~10 epochs), which is what is validated and
 #      kept: 1.1.0's validation Dice jittered by +-.01 from epoch to epoch on 10 slices, and an
 #      average of nearby weights is both smoother and usually better than any one of them.
+# Training sees the stored-CT look (air clipped near -1024 HU, window jitter) with probability
+# CT_LOOK_P (0.5; 0 is how 1.0.0-1.2.0 were trained) besides the phone-photo augmentations.
 # A 2-core CPU, ~2 h in all. Choices are made on the validation split only.
-# Usage: [SEED=2] [PSEUDO_EPOCHS=4] [LABELLED_EPOCHS=100] [DECAY_EPOCH=40] \
-#          models/recipes/train-cpu-2core-from-onnx.sh [RUN_DIR]
+# Usage: [SEED=2] [CT_LOOK_P=0.5] [PSEUDO_EPOCHS=4] [LABELLED_EPOCHS=100] [DECAY_EPOCH=40] \
+#          [PSEUDO_MINUTES=60] [LABELLED_MINUTES=70] models/recipes/train-cpu-2core-from-onnx.sh [RUN_DIR]
 # The defaults are 1.2.0's run; a slower host can shorten the stages (see models/records/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUN=${1:-models/runs/cpu-2core-from-onnx}
 PY=${PYTHON:-/usr/bin/python3}
-COMMON=(--batch 4 --bf16 --channels-last --threads 2 --seed "${SEED:-2}")
+COMMON=(--batch 4 --bf16 --channels-last --threads 2 --seed "${SEED:-2}" --ct-look-p "${CT_LOOK_P:-0.5}")
 
 "$PY" models/import_onnx.py --onnx models/bsnet-v1.onnx --out "$RUN/init.pt"
 "$PY" models/train.py --out "$RUN/pseudo" --data-stage pseudo --init "$RUN/init.pt" \
-  --epochs "${PSEUDO_EPOCHS:-4}" --sizes 256 --max-minutes 60 "${COMMON[@]}"
+  --epochs "${PSEUDO_EPOCHS:-4}" --sizes 256 --max-minutes "${PSEUDO_MINUTES:-60}" "${COMMON[@]}"
 "$PY" models/train.py --out "$RUN/labelled" --data-stage labelled --init "$RUN/pseudo/last.pt" \
   --epochs "${LABELLED_EPOCHS:-100}" --sizes 256,352 --decay-epoch "${DECAY_EPOCH:-40}" --decay-rate 0.1 \
-  --ema 0.99 --max-minutes 70 "${COMMON[@]}"
+  --ema 0.99 --max-minutes "${LABELLED_MINUTES:-70}" "${COMMON[@]}"

@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from models.bsnet import MIN_INPUT_SIZE, BSNetConfig, create_model
-from models.training.augment import AugmentConfig, PhoneScanAugment, affine_coefficients
+from models.training.augment import AugmentConfig, PhoneScanAugment, affine_coefficients, ct_look
 from models.training.data import (DEFAULT_DATA_ROOT, DEFAULT_SPLIT_FILE, MultiScaleCollate,
                                   SegmentationDataset, list_stems, load_validation_split,
                                   make_validation_split, natural_key, read_split_file)
@@ -140,6 +140,29 @@ class AugmentTest(unittest.TestCase):
         a, b, c, d, e, f = affine_coefficients(100, 80, 15.0, 1.1, 0.0, 0.0)
         self.assertAlmostEqual(a * 50 + b * 40 + c, 50, places=6)
         self.assertAlmostEqual(d * 50 + e * 40 + f, 40, places=6)
+
+    def test_ct_look_clips_air_like_stored_ct(self):
+        gray = np.linspace(0.0, 1.0, 256, dtype=np.float32)
+        out = ct_look(gray, (-600.0, 1500.0), -1024.0, -600.0, 1500.0)
+        # under the same window the stored floor is gray 326/1500 and everything above is kept
+        floor = 326.0 / 1500.0
+        self.assertTrue(np.allclose(out[gray <= floor], floor, atol=1e-6))
+        self.assertTrue(np.allclose(out[gray > floor], gray[gray > floor], atol=1e-6))
+        # a narrower window stretches: lung parenchyma (-850 HU) moves, the floor goes to 0
+        narrow = ct_look(gray, (-600.0, 1500.0), -1024.0, -474.0, 1100.0)
+        self.assertAlmostEqual(float(narrow.min()), 0.0, places=6)
+        self.assertAlmostEqual(float(narrow.max()), 1.0, places=6)
+
+    def test_ct_look_is_drawn_with_its_probability(self):
+        image, mask, edge = square_scene()
+        aug = PhoneScanAugment(AugmentConfig.geometric_only(p_flip=0.0, p_affine=0.0, p_ct=1.0))
+        dark = [aug(image, mask, edge, np.random.default_rng(s))[0].min() for s in range(6)]
+        # the background (gray 20, below the air floor) comes out at the floor's gray under a
+        # jittered window, never below .13 (floor -1024 HU, window -550/1300)
+        self.assertTrue(all(d > 0.13 for d in dark))
+        off = PhoneScanAugment(AugmentConfig.geometric_only(p_flip=0.0, p_affine=0.0))
+        self.assertAlmostEqual(float(off(image, mask, edge, np.random.default_rng(0))[0].min()),
+                               20 / 255, places=6)
 
     def test_reproducible_from_the_seed(self):
         aug = PhoneScanAugment()

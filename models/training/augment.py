@@ -1,6 +1,10 @@
-"""Augmentations for a product where phones send photos of CT scans.
+"""Augmentations for a product where phones send photos of CT scans and PACS bridges send CT in
+Hounsfield units.
 
-Geometric changes (horizontal flip, small rotation, scale and shift) apply to
+The CT look (what the edge makes of stored CT): the dataset's JPEGs are read as lung-windowed
+(-600/1500 HU, the edge's default), turned back into HU, clipped at an air floor near -1024 HU
+(stored CT has nothing below it, so under the lung window its air is gray ~55, never the
+dataset's 0..54), and windowed again with a jittered level and width. Geometric changes (horizontal flip, small rotation, scale and shift) apply to
 image, mask and edge together; photometric ones (brightness, contrast,
 gamma, Gaussian blur, slight Gaussian noise, JPEG re-compression) to the
 image only. Every random number comes from the numpy Generator passed in, so
@@ -43,11 +47,17 @@ class AugmentConfig:
     noise_std: Tuple[float, float] = (0.005, 0.03)
     p_jpeg: float = 0.3
     jpeg_quality: Tuple[int, int] = (30, 90)  # inclusive
+    # The CT look: the JPEG read as this window, clipped at the floor, windowed again.
+    p_ct: float = 0.5
+    ct_source_window: Tuple[float, float] = (-600.0, 1500.0)  # center, width (HU)
+    ct_air_floor: Tuple[float, float] = (-1024.0, -990.0)     # HU
+    ct_center: Tuple[float, float] = (-650.0, -550.0)         # HU
+    ct_width: Tuple[float, float] = (1300.0, 1700.0)          # HU
 
     @classmethod
     def geometric_only(cls, **overrides) -> "AugmentConfig":
         off = dict(p_brightness=0.0, p_contrast=0.0, p_gamma=0.0, p_blur=0.0,
-                   p_noise=0.0, p_jpeg=0.0)
+                   p_noise=0.0, p_jpeg=0.0, p_ct=0.0)
         off.update(overrides)
         return cls(**off)
 
@@ -68,6 +78,16 @@ def affine_coefficients(width: int, height: int, angle_deg: float, scale: float,
     c = cx - (a * ox + b * oy)
     f = cy - (d * ox + e * oy)
     return (a, b, c, d, e, f)
+
+
+def ct_look(img: np.ndarray, source_window: Tuple[float, float], air_floor: float,
+            center: float, width: float) -> np.ndarray:
+    """The 0..1 slice as the edge shows stored CT: read as `source_window`, clipped at
+    `air_floor` HU, windowed linearly with (center, width)."""
+    src_center, src_width = source_window
+    hu = (src_center - src_width / 2.0) + img * src_width
+    hu = np.maximum(hu, air_floor)
+    return np.clip((hu - (center - width / 2.0)) / width, 0.0, 1.0).astype(np.float32)
 
 
 def _to_uint8(x: np.ndarray) -> np.ndarray:
@@ -104,6 +124,11 @@ class PhoneScanAugment:
         img = np.asarray(maps[0], dtype=np.float32) / 255.0
         mask_a = np.asarray(maps[1], dtype=np.float32) / 255.0
         edge_a = np.asarray(maps[2], dtype=np.float32) / 255.0 if edge is not None else None
+
+        # --- what the source did to the gray values: image only ---
+        if rng.random() < cfg.p_ct:
+            img = ct_look(img, cfg.ct_source_window, rng.uniform(*cfg.ct_air_floor),
+                          rng.uniform(*cfg.ct_center), rng.uniform(*cfg.ct_width))
 
         # --- photometric: image only ---
         if rng.random() < cfg.p_contrast:

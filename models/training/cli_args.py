@@ -60,6 +60,10 @@ def build_parser(description: str, min_input_size: int) -> argparse.ArgumentPars
     p.add_argument("--limit-train", type=int, default=0,
                    help="use only the first N training items (0 = all); for smoke tests")
     p.add_argument("--no-augment", action="store_true", help="turn the augmentations off")
+    p.add_argument("--ct-look-p", type=float, default=0.5,
+                   help="probability of the stored-CT look (air clipped near -1024 HU, window "
+                        "jitter; models/training/augment.py); 0 = the photo augmentations only, "
+                        "as 1.0.0-1.2.0 were trained")
     p.add_argument("--max-minutes", type=float, default=0,
                    help="stop after the epoch in which this wall-clock budget runs out (0 = none)")
     p.add_argument("--val-every", type=int, default=1,
@@ -76,6 +80,8 @@ def check_args(args, min_input_size: int) -> None:
     """Exits with a message naming the flag when a value is out of range."""
     if args.epochs < 1 or args.batch < 1 or args.val_every < 1 or args.threads < 1:
         raise SystemExit("--epochs, --batch, --val-every and --threads must be >= 1")
+    if not 0.0 <= args.ct_look_p <= 1.0:
+        raise SystemExit("--ct-look-p must be in [0, 1]")
     if not 0.0 <= args.ema < 1.0:
         raise SystemExit("--ema must be in [0, 1)")
     if args.val_size % 32 or args.val_size < min_input_size:

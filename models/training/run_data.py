@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from torch.utils.data import DataLoader
 
-from .augment import PhoneScanAugment
+from .augment import AugmentConfig, PhoneScanAugment
 from .data import MultiScaleCollate, SegmentationDataset, list_stems, load_validation_split
 
 
@@ -50,7 +50,7 @@ class RunData:
 
 def build_run_data(args, stems: TrainingStems, cfg, device) -> RunData:
     """Datasets normalised with the model config's mean/std; validation at --val-size only."""
-    augment = None if args.no_augment else PhoneScanAugment()
+    augment = None if args.no_augment else PhoneScanAugment(AugmentConfig(p_ct=args.ct_look_p))
     train_set = SegmentationDataset(stems.train_dir, stems.train_stems, cfg.mean, cfg.std,
                                     augment=augment, seed=args.seed)
     val_set = SegmentationDataset(stems.root / "train", stems.val_stems, cfg.mean, cfg.std)
