@@ -22,8 +22,13 @@ PY=${PYTHON:-/usr/bin/python3}
 COMMON=(--batch 4 --bf16 --channels-last --threads 2 --seed "${SEED:-2}" --ct-look-p "${CT_LOOK_P:-0.5}")
 
 "$PY" models/import_onnx.py --onnx models/bsnet-v1.onnx --out "$RUN/init.pt"
-"$PY" models/train.py --out "$RUN/pseudo" --data-stage pseudo --init "$RUN/init.pt" \
-  --epochs "${PSEUDO_EPOCHS:-4}" --sizes 256 --max-minutes "${PSEUDO_MINUTES:-60}" "${COMMON[@]}"
-"$PY" models/train.py --out "$RUN/labelled" --data-stage labelled --init "$RUN/pseudo/last.pt" \
+# PSEUDO_EPOCHS=0 skips the pseudo stage: the labelled stage starts from the shipped weights.
+LABELLED_INIT="$RUN/init.pt"
+if [ "${PSEUDO_EPOCHS:-4}" -gt 0 ]; then
+  "$PY" models/train.py --out "$RUN/pseudo" --data-stage pseudo --init "$RUN/init.pt" \
+    --epochs "${PSEUDO_EPOCHS:-4}" --sizes 256 --max-minutes "${PSEUDO_MINUTES:-60}" "${COMMON[@]}"
+  LABELLED_INIT="$RUN/pseudo/last.pt"
+fi
+"$PY" models/train.py --out "$RUN/labelled" --data-stage labelled --init "$LABELLED_INIT" \
   --epochs "${LABELLED_EPOCHS:-100}" --sizes 256,352 --decay-epoch "${DECAY_EPOCH:-40}" --decay-rate 0.1 \
   --ema 0.99 --max-minutes "${LABELLED_MINUTES:-70}" "${COMMON[@]}"
