@@ -90,6 +90,22 @@ def ct_look(img: np.ndarray, source_window: Tuple[float, float], air_floor: floa
     return np.clip((hu - (center - width / 2.0)) / width, 0.0, 1.0).astype(np.float32)
 
 
+class StoredCtLook:
+    """The validation slices as the edge shows stored CT under its default window: air clipped
+    at -1024 HU, the lung window (-600/1500) again. Deterministic: `rng` is not used."""
+
+    def __init__(self, config: AugmentConfig = AugmentConfig()):
+        self.source_window = config.ct_source_window
+
+    def __call__(self, image: Image.Image, mask: Image.Image, edge: Optional[Image.Image],
+                 rng: np.random.Generator):
+        img = np.asarray(image, dtype=np.float32) / 255.0
+        img = ct_look(img, self.source_window, -1024.0, *self.source_window)
+        mask_a = np.asarray(mask, dtype=np.float32) / 255.0
+        edge_a = np.asarray(edge, dtype=np.float32) / 255.0 if edge is not None else None
+        return img, mask_a, edge_a
+
+
 def _to_uint8(x: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(x * 255.0), 0, 255).astype(np.uint8)
 

@@ -17,7 +17,7 @@ from .rng_state import rng_states, set_rng_states
 # is allowed (e.g. more --epochs) but is no longer an exact continuation.
 RESUME_CRITICAL = ("seed", "batch", "lr", "clip", "clip_mode", "sizes", "data_stage",
                    "limit_train", "bf16", "channels_last", "no_augment", "decay_epoch",
-                   "decay_rate", "val_size", "ema", "ct_look_p")
+                   "decay_rate", "val_size", "ema", "ct_look_p", "select_on")
 
 
 @dataclass

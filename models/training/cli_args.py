@@ -64,6 +64,10 @@ def build_parser(description: str, min_input_size: int) -> argparse.ArgumentPars
                    help="probability of the stored-CT look (air clipped near -1024 HU, window "
                         "jitter; models/training/augment.py); 0 = the photo augmentations only, "
                         "as 1.0.0-1.2.0 were trained")
+    p.add_argument("--select-on", choices=("clean", "clean+ct"), default="clean+ct",
+                   help="what best.pt is chosen on: the validation slices' mean Dice (clean, how "
+                        "1.0.0-1.2.0 were chosen) or its mean with the same slices in the "
+                        "stored-CT look")
     p.add_argument("--max-minutes", type=float, default=0,
                    help="stop after the epoch in which this wall-clock budget runs out (0 = none)")
     p.add_argument("--val-every", type=int, default=1,

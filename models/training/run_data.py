@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from torch.utils.data import DataLoader
 
-from .augment import AugmentConfig, PhoneScanAugment
+from .augment import AugmentConfig, PhoneScanAugment, StoredCtLook
 from .data import MultiScaleCollate, SegmentationDataset, list_stems, load_validation_split
 
 
@@ -44,6 +44,8 @@ class RunData:
     train_set: SegmentationDataset
     val_set: SegmentationDataset
     val_loader: DataLoader
+    # the same slices in the stored-CT look (StoredCtLook), validated beside the clean ones
+    val_ct_loader: DataLoader
     train_collate: MultiScaleCollate
     loader_kw: dict
 
@@ -58,8 +60,13 @@ def build_run_data(args, stems: TrainingStems, cfg, device) -> RunData:
     val_loader = DataLoader(val_set, batch_size=args.batch, shuffle=False,
                             collate_fn=MultiScaleCollate((args.val_size,), keep_originals=True),
                             **loader_kw)
+    val_ct_set = SegmentationDataset(stems.root / "train", stems.val_stems, cfg.mean, cfg.std,
+                                     augment=StoredCtLook())
+    val_ct_loader = DataLoader(val_ct_set, batch_size=args.batch, shuffle=False,
+                               collate_fn=MultiScaleCollate((args.val_size,), keep_originals=True),
+                               **loader_kw)
     train_collate = MultiScaleCollate(args.sizes, seed=args.seed)
-    return RunData(stems, train_set, val_set, val_loader, train_collate, loader_kw)
+    return RunData(stems, train_set, val_set, val_loader, val_ct_loader, train_collate, loader_kw)
 
 
 def epoch_loader(data: RunData, args, epoch: int) -> DataLoader:

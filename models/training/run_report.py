@@ -22,8 +22,8 @@ def print_banner(args, data: RunData, device, start_epoch: int) -> None:
         print(f"nothing to do: already at epoch {start_epoch} of {args.epochs}")
 
 
-def epoch_record(epoch: int, tr: dict, val, val_raw, lr: float, images_seen: int,
-                 improved: bool) -> dict:
+def epoch_record(epoch: int, tr: dict, val, val_raw, val_ct, score, lr: float,
+                 images_seen: int, improved: bool) -> dict:
     """One log.jsonl line: epoch `epoch` (0-based) as trained and, when it was, validated."""
     return {
         "epoch": epoch + 1,
@@ -35,6 +35,8 @@ def epoch_record(epoch: int, tr: dict, val, val_raw, lr: float, images_seen: int
         "val_dice@0.5": val["dice@0.5"] if val else None,
         "val_loss": val["loss"] if val else None,
         **({"val_mean_dice_raw": val_raw["mean_dice"]} if val_raw else {}),
+        **({"val_ct_mean_dice": val_ct["mean_dice"]} if val_ct else {}),
+        "selection_score": score,
         "lr": lr,
         "images_seen": images_seen,
         "images_per_second": round(tr["images"] / max(tr["seconds"], 1e-9), 3),
@@ -44,7 +46,8 @@ def epoch_record(epoch: int, tr: dict, val, val_raw, lr: float, images_seen: int
     }
 
 
-def epoch_message(epoch: int, tr: dict, record: dict, val, val_raw, improved: bool) -> str:
+def epoch_message(epoch: int, tr: dict, record: dict, val, val_raw, val_ct,
+                  improved: bool) -> str:
     parts_text = " ".join(f"{k} {tr['loss'][k]:.3f}" for k in PART_NAMES)
     msg = (f"epoch {epoch + 1}: loss {tr['loss']['total']:.4f} ({parts_text}), "
            f"{record['images_per_second']:.2f} img/s")
@@ -52,6 +55,7 @@ def epoch_message(epoch: int, tr: dict, record: dict, val, val_raw, improved: bo
         msg += (f", val mean Dice {val['mean_dice']:.4f}, Dice@0.5 {val['dice@0.5']:.4f}"
                 f", val loss {val['loss']:.4f}"
                 + (f" (raw weights {val_raw['mean_dice']:.4f})" if val_raw else "")
+                + (f", stored-CT look {val_ct['mean_dice']:.4f}" if val_ct else "")
                 + (" *best*" if improved else ""))
     return msg
 
@@ -67,7 +71,8 @@ def print_summary(run: RunFolder, args, stop_reason: str, progress: RunProgress,
           f"{progress.images_seen} images seen")
     if progress.best_epoch:
         best = next(h for h in history if h["epoch"] == progress.best_epoch)
-        print(f"best epoch {progress.best_epoch}: val mean Dice {progress.best_score:.4f}, "
+        print(f"best epoch {progress.best_epoch} ({args.select_on}): selection score "
+              f"{progress.best_score:.4f}, val mean Dice {best['val_mean_dice']:.4f}, "
               f"Dice@0.5 {best['val_dice@0.5']:.4f} -> {run.best}")
     else:
         print("no validation yet: no best.pt")
