@@ -84,15 +84,18 @@ def training_facts(run: Path) -> dict:
         c = json.loads(cfg.read_text())
         a = c.get("args", {})
         facts["config"] = {k: a[k] for k in ("epochs", "batch", "lr", "clip", "clip_mode", "sizes", "bf16", "channels_last", "seed",
-                                             "data_stage", "init", "max_minutes") if k in a}
+                                             "data_stage", "init", "max_minutes", "ct_look_p", "select_on") if k in a}
         facts["config"].update({k: c[k] for k in ("torch", "platform", "threads", "counts") if k in c})
     log = run / "log.jsonl"
     if log.exists():
         rows = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-        best = max(rows, key=lambda r: r.get("val_mean_dice") or -1.0)
+        # the run's own choice: its selection score where it logged one (--select-on)
+        best = max(rows, key=lambda r: r.get("selection_score") or r.get("val_mean_dice") or -1.0)
         facts["epochs_run"] = len(rows)
         facts["best_epoch"] = best.get("epoch")
         facts["best_val_mean_dice"] = best.get("val_mean_dice")
+        if best.get("val_ct_mean_dice") is not None:
+            facts["best_val_ct_mean_dice"] = best["val_ct_mean_dice"]
         facts["minutes"] = round(sum(r.get("seconds", 0) for r in rows) / 60, 1)
     return facts
 
