@@ -33,6 +33,8 @@ const USAGE = `usage: npm run evaluate -- --images <dir> --masks <dir> [options]
   --variants            score each robustness variant (CT DICOM in HU stored as scanners do, phone
                         photos of a screen: models/evaluate/robustness/) through the product's own
                         decode and preprocessing, beside the clean upload
+  --only <prefix>       with --variants: only the variants whose names start with this (repeat it
+                        for more; names hold commas); the clean upload is always scored
   --record <key>        store the scores in the model's manifest under scores.<key>`;
 
 class UsageError extends Error {}
@@ -51,6 +53,7 @@ interface CliArgs {
   names?: string;
   restrictToLung: boolean;
   variants: boolean;
+  only?: string[];
 }
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -81,6 +84,7 @@ function parseCliArgs(argv: string[]): CliArgs {
         names: { type: 'string' },
         'restrict-to-lung': { type: 'boolean', default: false },
         variants: { type: 'boolean', default: false },
+        only: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -89,6 +93,9 @@ function parseCliArgs(argv: string[]): CliArgs {
     throw new UsageError((err as Error).message);
   }
   if (values.help) throw new UsageError('');
+  if (values.only !== undefined && !values.variants) throw new UsageError('--only needs --variants');
+  const only = values.only?.filter((s) => s.trim() !== '');
+  if (values.only !== undefined && !only?.length) throw new UsageError('--only: no variant prefix given');
   if (!values.images) throw new UsageError('--images is required');
   if (!values.masks) throw new UsageError('--masks is required');
   const provider = values.provider as (typeof PROVIDERS)[number];
@@ -113,6 +120,7 @@ function parseCliArgs(argv: string[]): CliArgs {
     names: values.names,
     restrictToLung: values['restrict-to-lung'],
     variants: values.variants,
+    ...(only ? { only } : {}),
   };
 }
 
@@ -144,6 +152,7 @@ async function variantsTable(args: CliArgs): Promise<number> {
     masks: args.masks,
     limit: args.limit,
     names: args.names ? await readNames(args.names) : undefined,
+    ...(args.only ? { only: ['clean (', ...args.only] } : {}),
     onProgress: (variant, done, total) => process.stderr.write(process.stderr.isTTY ? `\r${variant}: ${done}/${total}${done === total ? '\n' : ''}` : done === total ? `${variant}: ${total}\n` : ''),
   });
   const clean = r.scores.find((s) => s.family === 'clean');

@@ -25,6 +25,7 @@ describe('lung masks on real covid-semiseg train slices', () => {
 
   it('maps gray back to HU through the inverse lung window', () => {
     const hu = grayToHounsfield({ width: 3, height: 1, data: Uint8Array.of(0, 85, 255) }).data;
-    expect(Array.from(hu)).toEqual([-1350, -850, 150]);
+    // DEFAULT_LUNG_WINDOW -405/1375: gray 0 is -1092.5 HU, each gray step 1375/255 HU
+    [-1092.5, -634.17, 282.5].forEach((v, i) => expect(hu[i]).toBeCloseTo(v, 2));
   });
 });

@@ -11,8 +11,8 @@ import { lungMaskFromGray8 } from '../../shared/lung/lung-mask-gray8.js';
 import { lungMaskFromHounsfield } from '../../shared/lung/lung-mask-hounsfield.js';
 
 /**
- * Gray 0..255 back to HU through the inverse of the lung window the covid-semiseg JPEGs were made
- * with (the edge's DEFAULT_LUNG_WINDOW, centre −600, width 1500): HU = −1350 + gray · 1500 / 255.
+ * Gray 0..255 back to HU through the inverse of the lung window the covid-semiseg JPEGs look made
+ * with (the edge's DEFAULT_LUNG_WINDOW, measured: centre −405, width 1375): HU = −1093 + gray · 1375 / 255.
  */
 export function grayToHounsfield(image: GrayImage): { width: number; height: number; data: Float32Array } {
   const low = DEFAULT_LUNG_WINDOW.center - DEFAULT_LUNG_WINDOW.width / 2;

@@ -157,9 +157,9 @@ class AugmentTest(unittest.TestCase):
         image, mask, edge = square_scene()
         aug = PhoneScanAugment(AugmentConfig.geometric_only(p_flip=0.0, p_affine=0.0, p_ct=1.0))
         dark = [aug(image, mask, edge, np.random.default_rng(s))[0].min() for s in range(6)]
-        # the background (gray 20, below the air floor) comes out at the floor's gray under a
-        # jittered window, never below .13 (floor -1024 HU, window -550/1300)
-        self.assertTrue(all(d > 0.13 for d in dark))
+        # the background (gray 20, -985 HU read as -405/1375) comes out at a jittered window's
+        # gray, which differs from draw to draw
+        self.assertEqual(len(set(float(d) for d in dark)), len(dark))
         off = PhoneScanAugment(AugmentConfig.geometric_only(p_flip=0.0, p_affine=0.0))
         self.assertAlmostEqual(float(off(image, mask, edge, np.random.default_rng(0))[0].min()),
                                20 / 255, places=6)

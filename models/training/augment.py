@@ -1,10 +1,11 @@
 """Augmentations for a product where phones send photos of CT scans and PACS bridges send CT in
 Hounsfield units.
 
-The CT look (what the edge makes of stored CT): the dataset's JPEGs are read as lung-windowed
-(-600/1500 HU, the edge's default), turned back into HU, clipped at an air floor near -1024 HU
-(stored CT has nothing below it, so under the lung window its air is gray ~55, never the
-dataset's 0..54), and windowed again with a jittered level and width. Geometric changes (horizontal flip, small rotation, scale and shift) apply to
+The CT look (what the edge makes of stored CT): the dataset's JPEGs are read as made with the
+window they look made with (-405/1375 HU, measured from their tissue peaks: the edge's default
+lung window), turned back into HU, clipped at an air floor near -1024 HU (stored CT has nothing
+below it: gray ~13 under that window), and windowed again with a level and width drawn between
+that window and the standard -600/1500 preset a caller may ask for. Geometric changes (horizontal flip, small rotation, scale and shift) apply to
 image, mask and edge together; photometric ones (brightness, contrast,
 gamma, Gaussian blur, slight Gaussian noise, JPEG re-compression) to the
 image only. Every random number comes from the numpy Generator passed in, so
@@ -49,10 +50,10 @@ class AugmentConfig:
     jpeg_quality: Tuple[int, int] = (30, 90)  # inclusive
     # The CT look: the JPEG read as this window, clipped at the floor, windowed again.
     p_ct: float = 0.5
-    ct_source_window: Tuple[float, float] = (-600.0, 1500.0)  # center, width (HU)
+    ct_source_window: Tuple[float, float] = (-405.0, 1375.0)  # center, width (HU)
     ct_air_floor: Tuple[float, float] = (-1024.0, -990.0)     # HU
-    ct_center: Tuple[float, float] = (-650.0, -550.0)         # HU
-    ct_width: Tuple[float, float] = (1300.0, 1700.0)          # HU
+    ct_center: Tuple[float, float] = (-620.0, -380.0)         # HU
+    ct_width: Tuple[float, float] = (1300.0, 1600.0)          # HU
 
     @classmethod
     def geometric_only(cls, **overrides) -> "AugmentConfig":
@@ -92,7 +93,7 @@ def ct_look(img: np.ndarray, source_window: Tuple[float, float], air_floor: floa
 
 class StoredCtLook:
     """The validation slices as the edge shows stored CT under its default window: air clipped
-    at -1024 HU, the lung window (-600/1500) again. Deterministic: `rng` is not used."""
+    at -1024 HU, the default lung window (the source window) again. Deterministic: `rng` is not used."""
 
     def __init__(self, config: AugmentConfig = AugmentConfig()):
         self.source_window = config.ct_source_window

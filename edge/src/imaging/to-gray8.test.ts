@@ -105,8 +105,8 @@ describe('toGray8', () => {
     const base = { kind: 'hounsfield' as const, width: 3, height: 2, data, fileWindow: { center: 40, width: 1 } };
     expect(Array.from(toGray8({ ...base, invert: false }, { kind: 'file' }).data)).toEqual([0, 0, 0, 255, 255, 255]);
     expect(Array.from(toGray8({ ...base, invert: true }, { kind: 'file' }).data)).toEqual([255, 255, 255, 0, 0, 0]);
-    // lung window ignores the file's: -100 HU and 0 HU sit high in -1350..149
-    expect(Array.from(toGray8({ ...base, invert: false }).data)).toEqual([213, 230, 236, 236, 247, 255]);
+    // the lung window ignores the file's: -100 HU and 0 HU sit high in -1093..282 (PS3.3 C.11.2.1.2, by hand)
+    expect(Array.from(toGray8({ ...base, invert: false }).data)).toEqual([184, 203, 210, 210, 221, 255]);
   });
 
   it('image_dfl.dcm (deflated, 512x512) windows to a 512x512 slice', async () => {

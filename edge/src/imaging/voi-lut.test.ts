@@ -6,15 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyVoiWindow } from './voi-lut.js';
-import { DEFAULT_LUNG_WINDOW } from './window.js';
+import { DEFAULT_LUNG_WINDOW, STANDARD_LUNG_WINDOW } from './window.js';
 
 const at = (values: number[], center: number, width: number, invert = false): number[] =>
   Array.from(applyVoiWindow(Float32Array.from(values), { center, width }, invert));
 
 describe('applyVoiWindow', () => {
-  it('lung window (-600/1500): black at or below -1350 HU, white above 149 HU', () => {
+  it('standard lung preset (-600/1500): black at or below -1350 HU, white above 149 HU', () => {
     const hu = [-3000, -1350, -1348, -1347, -601, -600.5, -600, 146, 147, 149, 150, 3000];
-    expect(at(hu, DEFAULT_LUNG_WINDOW.center, DEFAULT_LUNG_WINDOW.width)).toEqual([0, 0, 0, 1, 127, 128, 128, 254, 255, 255, 255, 255]);
+    expect(at(hu, STANDARD_LUNG_WINDOW.center, STANDARD_LUNG_WINDOW.width)).toEqual([0, 0, 0, 1, 127, 128, 128, 254, 255, 255, 255, 255]);
   });
 
   it('width 2: only (c-1, c] is interpolated', () => {

@@ -20,15 +20,16 @@ describe('WindowOption', () => {
     expect(WindowOption.safeParse({ kind: 'bone' }).success).toBe(false);
   });
 
-  it('defaults to the lung window, -600/1500', () => {
+  it('defaults to the lung window measured from the training slices, -405/1375', () => {
     expect(DEFAULT_WINDOW_OPTION).toEqual({ kind: 'lung' });
-    expect(DEFAULT_LUNG_WINDOW).toEqual({ center: -600, width: 1500 });
+    expect(DEFAULT_LUNG_WINDOW).toEqual({ center: -405, width: 1375 });
   });
 });
 
 describe('windowKey', () => {
   it('is short and canonical', () => {
-    expect(windowKey({ kind: 'lung' })).toBe('lung');
+    // the preset's values are in its key: results cached under an earlier preset are not reused
+    expect(windowKey({ kind: 'lung' })).toBe('lung-405w1375');
     expect(windowKey({ kind: 'file' })).toBe('file');
     expect(windowKey({ kind: 'custom', center: -600, width: 1500 })).toBe('c-600w1500');
     expect(windowKey({ kind: 'custom', center: 40.5, width: 1 })).toBe('c40.5w1');

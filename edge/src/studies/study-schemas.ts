@@ -4,7 +4,7 @@
  * slices go through, and what GET /v1/studies/{id} answers.
  */
 import { z } from 'zod';
-import { WindowOption } from '../imaging/window.js';
+import { DEFAULT_LUNG_WINDOW, WindowOption } from '../imaging/window.js';
 import { ModelId } from '../../../shared/model-id.js';
 
 export const StudyStatus = z.enum(['receiving', 'queued', 'processing', 'completed', 'failed', 'expired']);
@@ -18,7 +18,7 @@ export const CreateStudyBody = z
   .object({
     callbackUrl: z.url({ protocol: /^https?$/ }).max(2048).optional().meta({ description: 'Receives a signed event when the study completes or fails.' }),
     externalId: z.string().min(1).max(128).optional().meta({ description: "The caller's own reference, echoed back (not interpreted)." }),
-    window: WindowOption.optional().meta({ description: 'How CT values map to the model input; default the lung window (center -600, width 1500).' }),
+    window: WindowOption.optional().meta({ description: `How CT values map to the model input; default the lung window (center ${DEFAULT_LUNG_WINDOW.center}, width ${DEFAULT_LUNG_WINDOW.width}: the look of the model’s training slices).` }),
   })
   .strict()
   .meta({ id: 'CreateStudy' });

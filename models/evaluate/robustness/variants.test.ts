@@ -48,12 +48,17 @@ describe('robustness variants', () => {
         expect(inside, variant.name).toBeGreaterThan(0);
       }
       expect(names.size).toBe(VARIANTS.length);
-      // Air below -1024 HU in the lung window's terms is clipped: the darkest gray becomes ~55, not 0.
-      const ct = VARIANTS.find((v) => v.name.startsWith('ct-unsigned-12bit ('))!;
-      const upload = await ct.make(slice, dir);
-      const gray = toGray8(await decodeUpload(classifyUpload(upload.bytes, upload.contentType, 'v'), nodeCodecWasm));
-      expect(minOf(gray.data)).toBeGreaterThanOrEqual(50);
+      // Stored CT has nothing below -1024 HU: under the default (measured) lung window that is
+      // gray 13, so the slice's darkest grays (0..12) become 13; read as the standard -600/1500
+      // preset and windowed back with it, the floor is gray 55.
+      const darkest = async (prefix: string) => {
+        const upload = await VARIANTS.find((v) => v.name.startsWith(prefix))!.make(slice, dir);
+        const decoded = await decodeUpload(classifyUpload(upload.bytes, upload.contentType, 'v'), nodeCodecWasm);
+        return minOf(toGray8(decoded, upload.window).data);
+      };
       expect(minOf(slice.image.data)).toBeLessThan(10);
+      expect(await darkest('ct-unsigned-12bit (')).toBe(13);
+      expect(await darkest('ct-from-standard-window-12bit, window -600/1500')).toBeGreaterThanOrEqual(50);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

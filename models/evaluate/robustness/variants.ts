@@ -4,9 +4,12 @@
  * the ground truth transformed the same way (geometric changes move the mask with the image).
  *
  * - `ct-*`: the slice turned back into CT DICOM in Hounsfield units the way scanners store it
- *   (the JPEG's lung window undone, so air below -1024 HU is clipped there as stored CT has no
- *   values below it), unsigned 12- and 16-bit with intercept -1024, signed 16-bit, with a soft
- *   tissue window stored in the file (ignored by the default lung window, applied with `file`).
+ *   (the window the dataset's JPEGs look made with undone: DEFAULT_LUNG_WINDOW, measured from
+ *   their tissue peaks; values below -1024 HU clipped there, as stored CT has none), unsigned 12-
+ *   and 16-bit with intercept -1024, signed 16-bit, with a soft tissue window stored in the file
+ *   (ignored by the default lung window, applied with `file`). `ct-from-standard-window-*` undo the
+ *   standard -600/1500 preset instead, which reads the JPEGs' aerated lung as -1091 HU and clips
+ *   what it reads below -1024 HU (gray 0..55): the construction of the first robustness table.
  * - `photo-*`: a phone photo of the slice on a screen: upscaled, slightly rotated, re-lit (gain,
  *   offset, gamma), noisy, blurred, JPEG re-compressed, and stored sideways with an EXIF
  *   Orientation the decoder must undo.
@@ -20,7 +23,7 @@ import { resizeNearest } from '../../../shared/image/resize-nearest.js';
 import { mulberry32 } from '../../../shared/seeded-random.js';
 import { ctSliceDicom } from '../../../edge/src/decode/dicom/ct-slice.test-support.js';
 import { withExif } from '../../../edge/src/decode/exif-segment.test-support.js';
-import type { WindowOption } from '../../../edge/src/imaging/window.js';
+import { STANDARD_LUNG_WINDOW, type WindowOption } from '../../../edge/src/imaging/window.js';
 import type { Slice } from '../load-slices.js';
 
 export type VariantFamily = 'clean' | 'hu' | 'photo';
@@ -128,7 +131,7 @@ function blur(image: GrayImage): GrayImage {
 
 let dicomCount = 0;
 /** The slice as CT DICOM (ct-slice.test-support.ts writes it; the ground truth is the slice's own: the file is a stretch of it, scored back at its size). */
-function ct(name: string, opts: { storage: 'unsigned-intercept' | 'signed' | 'gray8'; bitsStored?: 12 | 16; storedWindow?: { center: number; width: number }; window?: WindowOption; stretch?: boolean }): Variant {
+function ct(name: string, opts: { storage: 'unsigned-intercept' | 'signed' | 'gray8'; bitsStored?: 12 | 16; storedWindow?: { center: number; width: number }; window?: WindowOption; stretch?: boolean; sourceWindow?: { center: number; width: number } }): Variant {
   return {
     name,
     family: 'hu',
@@ -140,6 +143,7 @@ function ct(name: string, opts: { storage: 'unsigned-intercept' | 'signed' | 'gr
         storage: opts.storage,
         ...(opts.bitsStored ? { bitsStored: opts.bitsStored } : {}),
         size: 512,
+        ...(opts.sourceWindow ? { sourceWindow: opts.sourceWindow } : {}),
         ...(opts.storedWindow ? { window: opts.storedWindow } : {}),
       });
       return { bytes: new Uint8Array(await readFile(path)), contentType: 'application/dicom', mask: slice.mask, ...(opts.window ? { window: opts.window } : {}), ...(opts.stretch ? { stretch: true } : {}) };
@@ -179,16 +183,13 @@ export const VARIANTS: readonly Variant[] = [
   ct('ct-signed-16bit', { storage: 'signed', bitsStored: 16 }),
   ct('ct-soft-tissue-window-in-file (default lung window)', { storage: 'unsigned-intercept', bitsStored: 12, storedWindow: SOFT_TISSUE }),
   ct('ct-soft-tissue-window-in-file (window=file)', { storage: 'unsigned-intercept', bitsStored: 12, storedWindow: SOFT_TISSUE, window: { kind: 'file' } }),
-  // Candidates for the default preprocessing: a per-image stretch after the lung window, and
-  // windows that start at -1024 HU, where stored CT starts.
+  // Candidates for the default preprocessing: the standard radiology preset, a per-image stretch.
+  ct('ct-unsigned-12bit, window -600/1500 (the standard lung preset)', { storage: 'unsigned-intercept', bitsStored: 12, window: { kind: 'custom', ...STANDARD_LUNG_WINDOW } }),
   ct('ct-unsigned-12bit, lung window + stretch', { storage: 'unsigned-intercept', bitsStored: 12, stretch: true }),
   { ...CLEAN, name: 'clean + stretch', make: async (slice: Slice) => ({ ...(await CLEAN.make(slice, '')), stretch: true }) },
-  ...[
-    { center: -474, width: 1100 },
-    { center: -424, width: 1200 },
-    { center: -374, width: 1300 },
-    { center: -324, width: 1400 },
-  ].map((w) => ct(`ct-unsigned-12bit, window ${w.center}/${w.width}`, { storage: 'unsigned-intercept', bitsStored: 12, window: { kind: 'custom', ...w } })),
+  // The first table's construction: more of the look lost to the air floor than real CT loses.
+  ct('ct-from-standard-window-12bit (air floor at gray 55)', { storage: 'unsigned-intercept', bitsStored: 12, sourceWindow: STANDARD_LUNG_WINDOW }),
+  ct('ct-from-standard-window-12bit, window -600/1500', { storage: 'unsigned-intercept', bitsStored: 12, sourceWindow: STANDARD_LUNG_WINDOW, window: { kind: 'custom', ...STANDARD_LUNG_WINDOW } }),
   photo('photo-upscaled-2x', (s) => ({ image: resizeBilinear(s.image, s.image.width * 2, s.image.height * 2), mask: resizeNearest(s.mask, s.mask.width * 2, s.mask.height * 2) })),
   photo('photo-rotated-4deg', (s) => ({ image: rotate(s.image, 4, false), mask: rotate(s.mask, 4, true) })),
   photo('photo-relit (gain 0.8, +25, gamma 1.2)', (s) => ({ image: map(s.image, (v) => 255 * (Math.min(255, v * 0.8 + 25) / 255) ** 1.2), mask: s.mask })),

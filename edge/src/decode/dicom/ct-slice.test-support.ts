@@ -2,8 +2,8 @@
  * Test support: a CT Image Storage file in Hounsfield units made from one of the 8-bit lung-window
  * test JPEGs (covid-semiseg), so the DICOM path can be tested on a realistic 512x512 CT slice, as
  * unsigned-with-intercept or signed storage, 12 or 16 bits stored, one frame or several. The gray
- * is put back through the inverse of the window that made it (the lung window, centre -600, width
- * 1500, for the labelled slices; PSEUDO_JPEG_WINDOW for the pseudo/ volumes).
+ * is put back through the inverse of the window that made it (DEFAULT_LUNG_WINDOW, measured from
+ * the labelled slices, for those; PSEUDO_JPEG_WINDOW for the pseudo/ volumes).
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -46,7 +46,7 @@ export type DecodedDicom = DecodedImage & { frames: number; geometry: SliceGeome
  * layouts).
  * @example
  * const image = await decodeDicom(new Uint8Array(await request.arrayBuffer()), { wasm: workerdCodecWasm });
- * if (image.kind === 'hounsfield') window(image.data, image.fileWindow ?? { center: -600, width: 1500 });
+ * if (image.kind === 'hounsfield') window(image.data, image.fileWindow ?? DEFAULT_LUNG_WINDOW);
  */
 export async function decodeDicom(bytes: Uint8Array, opts: DecodeDicomOptions = {}): Promise<DecodedDicom> {
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;

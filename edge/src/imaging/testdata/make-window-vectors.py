@@ -30,7 +30,7 @@ DICOM = ROOT.parent / "shared" / "data" / "dicom" / "CT_small.dcm"
 OUT = Path(__file__).with_name("window-vectors.json")
 
 # lung preset, a soft-tissue window, and width 1 (a threshold between -1 and 0 HU).
-WINDOWS = [(-600, 1500), (40, 400), (0, 1), (175.5, 100)]
+WINDOWS = [(-405, 1375), (-600, 1500), (40, 400), (0, 1), (175.5, 100)]
 
 
 def linear_exact(x: int, c: Fraction, w: Fraction) -> Fraction:
