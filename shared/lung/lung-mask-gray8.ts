@@ -12,12 +12,13 @@ import { noLungs, type LungMask } from './lung-mask.js';
 import { lungsFromLowDensity, type LungSizes } from './lungs-from-low-density.js';
 
 /**
- * Otsu's threshold is clamped to this range. In the lung window (centre −600, width 1500, gray =
- * (HU + 1350) · 255 / 1500) the Hounsfield method's −400 HU is gray 153; on the covid-semiseg
- * slices Otsu lands at 110..177, pulled down when the lungs are mostly clear, so the lower bound
- * (153) keeps ground glass on the lung side as the Hounsfield cut does (train: 80 % of infection
- * inside at 150 against 76 % with plain Otsu). Above 190 (−230 HU) fat and consolidation would
- * start to count as air and the lungs merge with the mediastinum.
+ * Otsu's threshold is clamped to this range. In the default lung window (DEFAULT_LUNG_WINDOW,
+ * centre −405, width 1375, gray = (HU + 1092.5) · 255 / 1375, the window the covid-semiseg slices
+ * look made with) the Hounsfield method's −225 HU is gray 161; on those slices Otsu lands at
+ * 110..177, pulled down when the lungs are mostly clear, so the lower bound (153, −267 HU) keeps
+ * ground glass on the lung side as the Hounsfield cut does (train: 80 % of infection inside at
+ * 150 against 76 % with plain Otsu). Above 190 (−68 HU) fat and consolidation would start to count
+ * as air and the lungs merge with the mediastinum.
  */
 export const THRESHOLD_RANGE: readonly [number, number] = [153, 190];
 /**
