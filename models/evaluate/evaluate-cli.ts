@@ -152,7 +152,7 @@ async function variantsTable(args: CliArgs): Promise<number> {
     masks: args.masks,
     limit: args.limit,
     names: args.names ? await readNames(args.names) : undefined,
-    ...(args.only ? { only: ['clean (', ...args.only] } : {}),
+    ...(args.only ? { only: args.only } : {}),
     onProgress: (variant, done, total) => process.stderr.write(process.stderr.isTTY ? `\r${variant}: ${done}/${total}${done === total ? '\n' : ''}` : done === total ? `${variant}: ${total}\n` : ''),
   });
   const clean = r.scores.find((s) => s.family === 'clean');

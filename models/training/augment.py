@@ -91,20 +91,14 @@ def ct_look(img: np.ndarray, source_window: Tuple[float, float], air_floor: floa
     return np.clip((hu - (center - width / 2.0)) / width, 0.0, 1.0).astype(np.float32)
 
 
-class StoredCtLook:
+def stored_ct_look(config: AugmentConfig = AugmentConfig()) -> "PhoneScanAugment":
     """The validation slices as the edge shows stored CT under its default window: air clipped
-    at -1024 HU, the default lung window (the source window) again. Deterministic: `rng` is not used."""
-
-    def __init__(self, config: AugmentConfig = AugmentConfig()):
-        self.source_window = config.ct_source_window
-
-    def __call__(self, image: Image.Image, mask: Image.Image, edge: Optional[Image.Image],
-                 rng: np.random.Generator):
-        img = np.asarray(image, dtype=np.float32) / 255.0
-        img = ct_look(img, self.source_window, -1024.0, *self.source_window)
-        mask_a = np.asarray(mask, dtype=np.float32) / 255.0
-        edge_a = np.asarray(edge, dtype=np.float32) / 255.0 if edge is not None else None
-        return img, mask_a, edge_a
+    at -1024 HU, the source window (the edge's default) again, and nothing else. Deterministic:
+    every range is one value and every other step is off."""
+    window = config.ct_source_window
+    return PhoneScanAugment(AugmentConfig.geometric_only(
+        p_flip=0.0, p_affine=0.0, p_ct=1.0, ct_source_window=window, ct_air_floor=(-1024.0, -1024.0),
+        ct_center=(window[0], window[0]), ct_width=(window[1], window[1])))
 
 
 def _to_uint8(x: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from torch.utils.data import DataLoader
 
-from .augment import AugmentConfig, PhoneScanAugment, StoredCtLook
+from .augment import AugmentConfig, PhoneScanAugment, stored_ct_look
 from .data import MultiScaleCollate, SegmentationDataset, list_stems, load_validation_split
 
 
@@ -44,7 +44,7 @@ class RunData:
     train_set: SegmentationDataset
     val_set: SegmentationDataset
     val_loader: DataLoader
-    # the same slices in the stored-CT look (StoredCtLook), validated beside the clean ones
+    # the same slices in the stored-CT look (stored_ct_look), validated beside the clean ones
     val_ct_loader: DataLoader
     train_collate: MultiScaleCollate
     loader_kw: dict
@@ -61,7 +61,7 @@ def build_run_data(args, stems: TrainingStems, cfg, device) -> RunData:
                             collate_fn=MultiScaleCollate((args.val_size,), keep_originals=True),
                             **loader_kw)
     val_ct_set = SegmentationDataset(stems.root / "train", stems.val_stems, cfg.mean, cfg.std,
-                                     augment=StoredCtLook())
+                                     augment=stored_ct_look())
     val_ct_loader = DataLoader(val_ct_set, batch_size=args.batch, shuffle=False,
                                collate_fn=MultiScaleCollate((args.val_size,), keep_originals=True),
                                **loader_kw)

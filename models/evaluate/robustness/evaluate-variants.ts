@@ -41,7 +41,7 @@ export interface VariantsOptions extends ListOptions {
   manifestPath: string;
   images: string;
   masks: string;
-  /** Only the variants whose names start with one of these (all when absent). */
+  /** Only the variants whose names start with one of these (all when absent); the clean upload, which the others are compared with, always. */
   only?: string[];
   onProgress?: (variant: string, done: number, total: number) => void;
 }
@@ -49,7 +49,7 @@ export interface VariantsOptions extends ListOptions {
 export async function evaluateVariants(opts: VariantsOptions): Promise<{ model: { name: string; version: string }; scores: VariantScore[] }> {
   const files = await listSlices(opts.images, opts.masks, { names: opts.names, limit: opts.limit });
   const slices = await Promise.all(files.map(loadSlice));
-  const variants = VARIANTS.filter((v) => !opts.only || opts.only.some((o) => v.name.startsWith(o)));
+  const variants = VARIANTS.filter((v, i) => i === 0 || !opts.only || opts.only.some((o) => v.name.startsWith(o)));
   const { manifest, bytes } = await loadModel(opts.manifestPath);
   const size = manifest.inputSize;
   const pool = await SessionPool.create(
